@@ -1,0 +1,54 @@
+# Copyright (c) 2026, crm_profiles contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from crm_profiles.profiles.sync import create_missing_profiles
+
+
+class CustomerInteraction(Document):
+	def validate(self):
+		self.validate_customer()
+		self.set_profile()
+		self.validate_rating()
+		self.validate_follow_up()
+
+	def validate_customer(self):
+		if not self.customer:
+			frappe.throw(_("Please select the customer this interaction is with."), title=_("Customer missing"))
+		if not frappe.db.exists("Customer", self.customer):
+			frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(self.customer)))
+
+	def on_update(self):
+		self.ensure_profile()
+
+	def set_profile(self):
+		"""Link the customer's profile and copy the customer's scope (territory, group) for permissions."""
+		self.profile = self.customer if frappe.db.exists("Customer Profile", self.customer) else None
+		values = frappe.db.get_value(
+			"Customer", self.customer, ["customer_name", "customer_group", "territory"], as_dict=True
+		)
+		self.update(values)
+
+	def validate_rating(self):
+		if self.rating and not 1 <= self.rating <= 5:
+			frappe.throw(
+				_("{0} must be between 1 and 5, or 0 when not rated.").format(frappe.bold(_("Rating"))),
+				title=_("Invalid rating"),
+			)
+
+	def validate_follow_up(self):
+		if not self.follow_up_required:
+			return
+		if not self.follow_up_date:
+			frappe.throw(_("Please set a {0}.").format(frappe.bold(_("Follow-up Date"))))
+		if not self.follow_up_assignee:
+			self.follow_up_assignee = self.interaction_owner or frappe.session.user
+
+	def ensure_profile(self):
+		"""A customer created while automatic profiles were off gets its profile on first interaction."""
+		if not self.profile:
+			create_missing_profiles([self.customer])
+			self.db_set("profile", self.customer, update_modified=False)

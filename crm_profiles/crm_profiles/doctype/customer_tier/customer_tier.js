@@ -1,0 +1,4 @@
+// Copyright (c) 2026, crm_profiles contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Customer Tier", {});

@@ -1,0 +1,53 @@
+app_name = "crm_profiles"
+app_title = "CRM Profiles"
+app_publisher = "crm_profiles contributors"
+app_description = "Customer profiles (客户档案) for ERPNext: interactions, purchase figures, tiers and follow-ups"
+app_email = "dev@crm-profiles.invalid"
+app_license = "MIT"
+required_apps = ["frappe/erpnext"]
+
+export_python_type_annotations = True
+
+# Desk assets
+# -----------
+doctype_js = {"Customer": "public/js/customer.js"}
+
+# Installation
+# ------------
+after_install = "crm_profiles.install.after_install"
+before_uninstall = "crm_profiles.install.before_uninstall"
+
+# Fixtures: records that module sync does not create
+# ---------------------------------------------------
+fixtures = [
+	{"dt": "Role", "filters": [["role_name", "in", ["CRM Manager", "CRM User"]]]},
+]
+
+# Document events
+# ---------------
+# Each handler is a small named step in crm_profiles.profiles.sync.
+doc_events = {
+	"Customer": {
+		"after_insert": "crm_profiles.profiles.sync.on_customer_insert",
+		"on_update": "crm_profiles.profiles.sync.on_customer_update",
+		"before_rename": "crm_profiles.profiles.sync.on_customer_before_rename",
+		"after_rename": "crm_profiles.profiles.sync.on_customer_after_rename",
+		"on_trash": "crm_profiles.profiles.sync.on_customer_trash",
+	},
+}
+
+# The Customer form's Connections also list profiles and interactions
+override_doctype_dashboards = {
+	"Customer": "crm_profiles.overrides.customer_dashboard.get_dashboard_data",
+}
+
+# Personal data requests (Frappe's Personal Data Download / Deletion Request)
+# ---------------------------------------------------------------------------
+user_data_fields = [
+	{
+		"doctype": "Customer Profile",
+		"filter_by": "email_id",
+		"redact_fields": ["email_id", "mobile_no", "position", "notes"],
+		"partial": 1,
+	},
+]

@@ -1,0 +1,49 @@
+"""Install and uninstall steps."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import frappe
+
+from crm_profiles.profiles.sync import create_missing_profiles
+
+ROLES = ("CRM Manager", "CRM User")
+
+
+def after_install() -> None:
+	ensure_roles()
+	ensure_default_settings()
+	backfill_profiles()
+
+
+def ensure_roles() -> None:
+	"""Fixtures sync on migrate; create the roles at install time so permissions work at once."""
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def ensure_default_settings() -> None:
+	settings = frappe.get_single("CRM Profile Settings")
+	if settings.auto_create_profiles is None:
+		settings.auto_create_profiles = 1
+	settings.flags.ignore_permissions = True  # install runs as Administrator; nothing user-supplied here
+	settings.save()
+
+
+def backfill_profiles() -> int:
+	"""Give every existing customer a profile in one set-based statement."""
+	start = time.monotonic()
+	created = create_missing_profiles()
+	frappe.db.commit()
+	click.secho(
+		f"crm_profiles: created {created} customer profiles in {time.monotonic() - start:.2f}s", fg="green"
+	)
+	return created
+
+
+def before_uninstall() -> None:
+	"""Nothing outside our own doctypes needs undoing: Frappe drops our tables and module records."""
+	frappe.db.delete("Custom DocPerm", {"parent": ("in", ["Customer Profile", "Customer Interaction"])})

@@ -1,0 +1,193 @@
+"""Keep exactly one Customer Profile per ERPNext Customer.
+
+Each doc_events handler on Customer is one small named step. Creation and backfill share one
+set-based INSERT ... SELECT, so the install-time backfill of many customers and the creation of a
+single profile run the same code.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.model.rename_doc import (
+	get_link_fields,
+	rename_dynamic_links,
+	rename_versions,
+	update_link_field_values,
+)
+from frappe.utils import now_datetime
+
+PROFILE = "Customer Profile"
+INTERACTION = "Customer Interaction"
+
+# Fields a profile shows read-only from its Customer, and the interaction fields that follow them.
+CUSTOMER_FIELDS = ("customer_name", "customer_group", "territory", "industry")
+INTERACTION_FIELDS = ("customer_name", "customer_group", "territory")
+
+_INSERT_MISSING_PROFILES = """
+	insert into `tabCustomer Profile` (
+		name, creation, modified, owner, modified_by, docstatus, idx,
+		customer, customer_name, customer_group, territory, industry,
+		primary_contact, contact_person_name, position, email_id, mobile_no,
+		organization, address, address_display, website, account_owner, source, lifecycle_stage
+	)
+	select
+		c.name, %(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+		c.name, c.customer_name, c.customer_group, c.territory, c.industry,
+		c.customer_primary_contact, ct.full_name, ct.designation, c.email_id, c.mobile_no,
+		if(c.customer_type = 'Individual', null, c.customer_name),
+		c.customer_primary_address, c.primary_address, c.website, c.account_manager, ld.source, 'Prospect'
+	from `tabCustomer` c
+	left join `tabCustomer Profile` p on p.name = c.name
+	left join `tabContact` ct on ct.name = c.customer_primary_contact
+	left join `tabLead` ld on ld.name = c.lead_name
+	where p.name is null {condition}
+"""
+
+
+def auto_create_enabled() -> bool:
+	return bool(frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles"))
+
+
+def create_missing_profiles(customers: list[str] | None = None) -> int:
+	"""Create a profile for every given customer (all customers when None) that has none.
+
+	One INSERT ... SELECT, so 10,000 customers cost one statement, not 10,000 documents.
+	Returns the number of profiles created.
+	"""
+	params = {"now": now_datetime(), "user": frappe.session.user or "Administrator"}
+	condition = ""
+	if customers is not None:
+		if not customers:
+			return 0
+		condition = "and c.name in %(customers)s"
+		params["customers"] = tuple(customers)
+	before = frappe.db.count(PROFILE)
+	frappe.db.sql(_INSERT_MISSING_PROFILES.format(condition=condition), params)
+	return frappe.db.count(PROFILE) - before
+
+
+def sync_customer_fields(customer: str) -> None:
+	"""Copy the Customer's name, group, territory and industry onto its profile and interactions.
+
+	Interactions carry territory and group so that User Permissions restrict them like Customers.
+	"""
+	profile_set = ", ".join(f"p.{f} = c.{f}" for f in CUSTOMER_FIELDS)
+	frappe.db.sql(
+		f"""update `tabCustomer Profile` p join `tabCustomer` c on c.name = p.customer
+		set {profile_set} where p.customer = %(customer)s""",
+		{"customer": customer},
+	)
+	interaction_set = ", ".join(f"i.{f} = c.{f}" for f in INTERACTION_FIELDS)
+	frappe.db.sql(
+		f"""update `tabCustomer Interaction` i join `tabCustomer` c on c.name = i.customer
+		set {interaction_set} where i.customer = %(customer)s""",
+		{"customer": customer},
+	)
+
+
+def merge_profile_into(source: str, target: str) -> None:
+	"""Merge profile ``source`` into profile ``target``, keeping the union of everything.
+
+	Child rows (preferences, tags) move to the target after its own rows, empty target fields take the
+	source's values, every Link and Dynamic Link to the source (interactions and any later record)
+	points at the target, the source's Versions move too, and then the source is deleted.
+	"""
+	_move_child_rows(source, target)
+	_fill_empty_fields(source, target)
+	update_link_field_values(get_link_fields(PROFILE), source, target, PROFILE)
+	rename_dynamic_links(PROFILE, source, target)
+	rename_versions(PROFILE, source, target)
+	# Safe: this runs inside a Customer merge that Frappe authorises for the user, and every record
+	# that pointed at the source profile was moved to the target above, so nothing is lost.
+	frappe.delete_doc(PROFILE, source, ignore_permissions=True, force=True)
+	frappe.get_doc(PROFILE, target).add_comment(
+		"Edit", _("merged profile {0} into {1}").format(frappe.bold(source), frappe.bold(target))
+	)
+
+
+def _move_child_rows(source: str, target: str) -> None:
+	for df in frappe.get_meta(PROFILE).get_table_fields():
+		table = f"tab{df.options}"
+		offset = frappe.db.sql(
+			f"select coalesce(max(idx), 0) from `{table}` where parenttype = %s and parent = %s and parentfield = %s",
+			(PROFILE, target, df.fieldname),
+		)[0][0]
+		frappe.db.sql(
+			f"""update `{table}` set parent = %(target)s, idx = idx + %(offset)s
+			where parenttype = %(dt)s and parent = %(source)s and parentfield = %(field)s""",
+			{"target": target, "source": source, "offset": offset, "dt": PROFILE, "field": df.fieldname},
+		)
+
+
+def _fill_empty_fields(source: str, target: str) -> None:
+	src = frappe.db.get_value(PROFILE, source, "*", as_dict=True)
+	dst = frappe.db.get_value(PROFILE, target, "*", as_dict=True)
+	skip = {"name", "customer", "creation", "modified", "owner", "modified_by", "idx", "docstatus"}
+	updates = {}
+	for df in frappe.get_meta(PROFILE).fields:
+		if df.fieldname in skip or df.fieldname not in src or df.read_only:
+			continue
+		if src.get(df.fieldname) and not dst.get(df.fieldname):
+			updates[df.fieldname] = src[df.fieldname]
+	if src.get("notes") and dst.get("notes") and src.notes != dst.notes:
+		updates["notes"] = f"{dst.notes}<hr>{src.notes}"
+	if updates:
+		frappe.db.set_value(PROFILE, target, updates, update_modified=False)
+
+
+def rename_profile(old: str, new: str) -> None:
+	"""Rename a profile after its customer; Frappe moves its child rows and every link to it."""
+	# Safe: mirrors a Customer rename that Frappe already authorised for this user.
+	frappe.rename_doc(
+		PROFILE, old, new, force=True, ignore_permissions=True, show_alert=False, rebuild_search=False
+	)
+
+
+# ---------------------------------------------------------------------------------------------
+# doc_events on Customer
+# ---------------------------------------------------------------------------------------------
+
+
+def on_customer_insert(doc, method=None) -> None:
+	if auto_create_enabled():
+		create_missing_profiles([doc.name])
+
+
+def on_customer_update(doc, method=None) -> None:
+	if doc.is_new() or any(doc.has_value_changed(f) for f in CUSTOMER_FIELDS):
+		sync_customer_fields(doc.name)
+
+
+def on_customer_before_rename(doc, method, old: str, new: str, merge: bool = False) -> None:
+	"""On a merge, fold the old customer's profile into the surviving one before links move."""
+	if not merge or not frappe.db.exists(PROFILE, old):
+		return
+	if frappe.db.exists(PROFILE, new):
+		merge_profile_into(old, new)
+	else:
+		rename_profile(old, new)
+
+
+def on_customer_after_rename(doc, method, old: str, new: str, merge: bool = False) -> None:
+	"""On a plain rename, the profile takes the customer's new name."""
+	if merge or old == new:
+		return
+	if frappe.db.exists(PROFILE, old) and not frappe.db.exists(PROFILE, new):
+		rename_profile(old, new)
+
+
+def on_customer_trash(doc, method=None) -> None:
+	"""Deleting a customer deletes its profile; interactions (history) block the deletion."""
+	count = frappe.db.count(INTERACTION, {"customer": doc.name})
+	if count:
+		frappe.throw(
+			_(
+				"Customer {0} has {1} interaction(s). Delete them first, or merge this customer into another one (Rename with Merge) to keep its history."
+			).format(frappe.bold(doc.name), count),
+			frappe.LinkExistsError,
+			title=_("Customer has interactions"),
+		)
+	if frappe.db.exists(PROFILE, doc.name):
+		# Safe: the user is deleting the Customer, and the profile is its one-to-one extension.
+		frappe.delete_doc(PROFILE, doc.name, ignore_permissions=True, force=True)

@@ -1,0 +1,46 @@
+"""Site-aware validation of contact fields: turns the pure checks into translated, field-named errors."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from crm_profiles.utils.contact_values import ValueProblem, check_email, normalise_email, normalise_phone
+
+
+def default_phone_region() -> str | None:
+	"""The ISO code used for numbers without a country code: the setting, else the system country."""
+	country = frappe.db.get_single_value("CRM Profile Settings", "default_phone_region") or frappe.db.get_default(
+		"country"
+	)
+	if not country:
+		return None
+	code = frappe.get_cached_value("Country", country, "code")
+	return (code or "").upper() or None
+
+
+def _throw(doc, fieldname: str, problem: ValueProblem) -> None:
+	label = _(doc.meta.get_label(fieldname))
+	frappe.throw(
+		_("{0}: {1}").format(frappe.bold(label), _(problem.message).format(frappe.bold(problem.value))),
+		frappe.ValidationError,
+		title=_("Invalid {0}").format(label),
+	)
+
+
+def validate_email_field(doc, fieldname: str) -> None:
+	"""Refuse an invalid email in ``doc.fieldname``; store a valid one trimmed and lower-cased."""
+	problem = check_email(doc.get(fieldname))
+	if problem:
+		_throw(doc, fieldname, problem)
+	doc.set(fieldname, normalise_email(doc.get(fieldname)) or None)
+
+
+def validate_phone_field(doc, fieldname: str) -> None:
+	"""Refuse an invalid phone number in ``doc.fieldname``; store a valid one in E.164."""
+	if not doc.get(fieldname):
+		return
+	result = normalise_phone(doc.get(fieldname), default_phone_region())
+	if isinstance(result, ValueProblem):
+		_throw(doc, fieldname, result)
+	doc.set(fieldname, result)

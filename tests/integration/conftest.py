@@ -1,0 +1,39 @@
+"""Integration tests run on a real ERPNext site; each test rolls back.
+
+When no bench is found every test here is skipped from one place, so pytest prints one line with the
+reason and how to enable them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support.bench import connect, prepare_site, skip_reason
+
+_REASON = skip_reason()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def site():
+	if _REASON:
+		pytest.skip(_REASON)
+	import frappe
+
+	name = prepare_site()
+	connect()
+	yield name
+	frappe.db.rollback()
+	frappe.destroy()
+
+
+@pytest.fixture(autouse=True)
+def rollback(site):
+	"""Run each test as Administrator in a transaction that is rolled back afterwards."""
+	import frappe
+
+	frappe.set_user("Administrator")
+	frappe.local.lang = "en"
+	yield
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	frappe.local.lang = "en"

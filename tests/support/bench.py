@@ -1,0 +1,154 @@
+"""Find the Frappe bench, put this checkout on it, and prepare the integration test site.
+
+Integration tests reach a bench only through ``FRAPPE_BENCH`` (default ``~/frappe-bench``) and a site
+through ``CRM_PROFILES_TEST_SITE`` (default ``crm-test.localhost``). The site is created on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = Path(os.environ.get("FRAPPE_BENCH") or "~/frappe-bench").expanduser()
+SITE = os.environ.get("CRM_PROFILES_TEST_SITE") or "crm-test.localhost"
+APP = "crm_profiles"
+APP_DIR = BENCH / "apps" / APP
+SITES = BENCH / "sites"
+ENABLE_HINT = (
+	"build a Frappe v15 + ERPNext bench (see README, 'Running the tests'), set FRAPPE_BENCH, "
+	"and run pytest with the bench's Python"
+)
+
+
+def skip_reason() -> str | None:
+	"""Why integration tests cannot run here, or None when they can."""
+	if not (SITES / "apps.txt").is_file():
+		return f"no Frappe bench at {BENCH}: {ENABLE_HINT}"
+	try:
+		import frappe  # noqa: F401
+	except ImportError:
+		return f"frappe is not importable by {sys.executable}: run {BENCH}/env/bin/python -m pytest"
+	return None
+
+
+def bench_python() -> str:
+	return str(BENCH / "env" / "bin" / "python")
+
+
+def run_bench(*args: str, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:
+	"""Run a bench command (``frappe --site ... <cmd>``) the way the bench CLI does, without needing it."""
+	cmd = [bench_python(), "-m", "frappe.utils.bench_helper", "frappe", *args]
+	proc = subprocess.run(cmd, cwd=SITES, capture_output=True, text=True, timeout=timeout)
+	if check and proc.returncode != 0:
+		raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+	return proc
+
+
+def app_fingerprint(root: Path) -> str:
+	"""A hash of everything migrate reads: JSON, Python, hooks, fixtures, patches and translations."""
+	digest = hashlib.sha256()
+	for path in sorted((root / APP).rglob("*")):
+		if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".json", ".txt", ".csv", ".js", ".html"}:
+			digest.update(str(path.relative_to(root)).encode())
+			digest.update(path.read_bytes())
+	return digest.hexdigest()
+
+
+def sync_checkout_to_bench() -> None:
+	"""Copy this checkout into ``apps/crm_profiles`` so the site runs exactly the code under test.
+
+	A copy, not a link: the bench must keep working after a CI clone is deleted.
+	"""
+	if APP_DIR.resolve() != REPO:
+		if APP_DIR.is_symlink():
+			APP_DIR.unlink()
+		APP_DIR.mkdir(parents=True, exist_ok=True)
+		subprocess.run(
+			[
+				"rsync", "-a", "--delete",
+				"--exclude", ".git", "--exclude", "__pycache__", "--exclude", "*.egg-info",
+				"--exclude", ".pytest_cache", "--exclude", ".ruff_cache", "--exclude", "node_modules",
+				f"{REPO}/", f"{APP_DIR}/",
+			],
+			check=True,
+		)
+	probe = subprocess.run(
+		[bench_python(), "-c", f"import {APP}, pathlib; print(pathlib.Path({APP}.__file__).resolve().parent)"],
+		capture_output=True, text=True, cwd="/",
+	)
+	if probe.returncode != 0 or Path(probe.stdout.strip()) != (APP_DIR / APP).resolve():
+		subprocess.run(
+			[str(BENCH / "env" / "bin" / "pip"), "install", "-q", "--no-deps", "-e", str(APP_DIR)], check=True
+		)
+	apps_txt = SITES / "apps.txt"
+	apps = apps_txt.read_text().split()
+	if APP not in apps:
+		apps_txt.write_text("\n".join([*apps, APP]) + "\n")
+	assets = SITES / "assets" / APP
+	public = APP_DIR / APP / "public"
+	if public.is_dir() and not assets.exists():
+		assets.parent.mkdir(parents=True, exist_ok=True)
+		assets.symlink_to(public)
+
+
+def _root_password() -> str | None:
+	if os.environ.get("CRM_PROFILES_DB_ROOT_PASSWORD"):
+		return os.environ["CRM_PROFILES_DB_ROOT_PASSWORD"]
+	config = SITES / "common_site_config.json"
+	if config.is_file():
+		return json.loads(config.read_text()).get("root_password")
+	return None
+
+
+def _installed_apps() -> list[str]:
+	proc = run_bench("--site", SITE, "list-apps", "--format", "json", check=False)
+	try:
+		return json.loads(proc.stdout)[SITE]
+	except (ValueError, KeyError, TypeError):
+		return []
+
+
+def prepare_site() -> str:
+	"""Create the test site if missing, then install or migrate crm_profiles from this checkout."""
+	sync_checkout_to_bench()
+	if not (SITES / SITE / "site_config.json").is_file():
+		password = _root_password()
+		if not password:
+			raise RuntimeError(
+				f"Test site {SITE} does not exist and no MariaDB root password is known: set "
+				"CRM_PROFILES_DB_ROOT_PASSWORD or root_password in common_site_config.json"
+			)
+		run_bench(
+			"new-site", SITE, "--db-root-username", "root", "--db-root-password", password,
+			"--admin-password", "admin", "--install-app", "erpnext",
+		)
+		run_bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")
+	marker = SITES / SITE / "crm_profiles_test_fingerprint"
+	fingerprint = app_fingerprint(REPO)
+	if APP not in _installed_apps():
+		run_bench("--site", SITE, "install-app", APP)
+		marker.write_text(fingerprint)
+	elif not marker.is_file() or marker.read_text() != fingerprint:
+		run_bench("--site", SITE, "migrate", "--skip-search-index")
+		marker.write_text(fingerprint)
+	return SITE
+
+
+def connect() -> None:
+	import frappe
+
+	os.chdir(SITES)
+	frappe.init(site=SITE, sites_path=str(SITES))
+	frappe.connect()
+	frappe.flags.in_test = True
+	frappe.set_user("Administrator")
+
+
+def has_rsync() -> bool:
+	return shutil.which("rsync") is not None
