@@ -45,5 +45,9 @@ def backfill_profiles() -> int:
 
 
 def before_uninstall() -> None:
-	"""Nothing outside our own doctypes needs undoing: Frappe drops our tables and module records."""
-	frappe.db.delete("Custom DocPerm", {"parent": ("in", ["Customer Profile", "Customer Interaction"])})
+	"""Remove what Frappe does not: our roles and role permissions. Frappe drops our tables and module."""
+	doctypes = frappe.get_all("DocType", filters={"module": "CRM Profiles"}, pluck="name")
+	frappe.db.delete("Custom DocPerm", {"parent": ("in", doctypes)})
+	frappe.db.delete("Has Role", {"role": ("in", ROLES)})
+	for role in ROLES:
+		frappe.delete_doc("Role", role, ignore_missing=True, force=True)

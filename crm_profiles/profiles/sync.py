@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.model.rename_doc import (
 	get_link_fields,
+	rename_doc,
 	rename_dynamic_links,
 	rename_versions,
 	update_link_field_values,
@@ -139,8 +140,8 @@ def _fill_empty_fields(source: str, target: str) -> None:
 def rename_profile(old: str, new: str) -> None:
 	"""Rename a profile after its customer; Frappe moves its child rows and every link to it."""
 	# Safe: mirrors a Customer rename that Frappe already authorised for this user.
-	frappe.rename_doc(
-		PROFILE, old, new, force=True, ignore_permissions=True, show_alert=False, rebuild_search=False
+	rename_doc(
+		doctype=PROFILE, old=old, new=new, force=True, ignore_permissions=True, show_alert=False, rebuild_search=False
 	)
 
 
