@@ -8,3 +8,12 @@ def pytest_report_header(config):
 	if reason:
 		return [f"crm_profiles: integration tests will be skipped: {reason}"]
 	return [f"crm_profiles: integration tests run on site {SITE} in bench {BENCH}"]
+
+
+def pytest_terminal_summary(terminalreporter):
+	from support.metrics import MEASURED
+
+	if MEASURED:
+		terminalreporter.section("crm_profiles measurements")
+		for line in MEASURED:
+			terminalreporter.write_line(line)

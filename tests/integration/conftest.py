@@ -35,5 +35,6 @@ def rollback(site):
 	frappe.local.lang = "en"
 	yield
 	frappe.db.rollback()
+	frappe.db.value_cache.clear()  # Single values cached in this connection outlive the rollback
 	frappe.set_user("Administrator")
 	frappe.local.lang = "en"

@@ -117,7 +117,8 @@ def _installed_apps() -> list[str]:
 def prepare_site() -> str:
 	"""Create the test site if missing, then install or migrate crm_profiles from this checkout."""
 	sync_checkout_to_bench()
-	if not (SITES / SITE / "site_config.json").is_file():
+	site_exists = (SITES / SITE / "site_config.json").is_file()
+	if not site_exists or "frappe" not in _installed_apps():
 		password = _root_password()
 		if not password:
 			raise RuntimeError(
@@ -127,6 +128,7 @@ def prepare_site() -> str:
 		run_bench(
 			"new-site", SITE, "--db-root-username", "root", "--db-root-password", password,
 			"--admin-password", "admin", "--install-app", "erpnext",
+			*(["--force"] if site_exists else []),  # a half-made test site from an interrupted run
 		)
 		run_bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")
 	marker = SITES / SITE / "crm_profiles_test_fingerprint"

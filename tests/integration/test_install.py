@@ -1,0 +1,142 @@
+"""install-app and uninstall-app on a real site, a 10,000-customer backfill, and an idempotent migrate.
+
+These run bench commands in subprocesses, so they commit: they leave the site as they found it
+(crm_profiles installed, no extra customers).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import frappe
+import pytest
+
+from support.bench import APP, SITE, run_bench
+from support.metrics import record
+
+OUR_TABLES = ("Customer Profile", "Customer Interaction", "Customer Tier", "Customer Preference", "Customer Profile Tag")
+BULK_PREFIX = "_CRM Bulk "
+
+
+def _refresh():
+	frappe.db.commit()
+	frappe.clear_cache()
+	frappe.local.meta_cache = {}  # tables were dropped and made by another process
+
+
+def _installed() -> bool:
+	return APP in frappe.get_installed_apps()
+
+
+def _uninstall():
+	frappe.db.commit()  # no open transaction may hold locks on the tables being dropped
+	run_bench("--site", SITE, "uninstall-app", APP, "--yes", "--no-backup", "--force")
+	_refresh()
+
+
+def _install():
+	frappe.db.commit()
+	proc = run_bench("--site", SITE, "install-app", APP)
+	_refresh()
+	return proc
+
+
+
+
+def _bulk_customers(count: int) -> None:
+	frappe.db.sql(
+		"""insert into `tabCustomer` (name, creation, modified, owner, modified_by, docstatus, idx,
+			naming_series, customer_name, customer_type, customer_group, territory)
+		select concat(%(prefix)s, lpad(seq, 5, '0')), now(), now(), 'Administrator', 'Administrator', 0, 0,
+			'CUST-.YYYY.-', concat(%(prefix)s, lpad(seq, 5, '0')), 'Company', 'All Customer Groups', 'All Territories'
+		from seq_1_to_{count}""".format(count=int(count)),
+		{"prefix": BULK_PREFIX},
+	)
+	frappe.db.commit()
+
+
+def _drop_bulk_customers() -> None:
+	frappe.db.sql("delete from `tabCustomer Profile` where customer like %s", (BULK_PREFIX + "%",))
+	frappe.db.sql("delete from `tabCustomer` where name like %s", (BULK_PREFIX + "%",))
+	frappe.db.commit()
+
+
+def _snapshot() -> dict:
+	doctypes = frappe.db.sql(
+		"select name, modified from tabDocType where module = 'CRM Profiles' order by name"
+	)
+	fields = frappe.db.sql(
+		"""select parent, fieldname, fieldtype, modified from tabDocField
+		where parent in (select name from tabDocType where module = 'CRM Profiles') order by parent, idx"""
+	)
+	perms = frappe.db.sql(
+		"""select parent, role, permlevel, `read`, `write`, `create`, `delete`, modified from tabDocPerm
+		where parent in (select name from tabDocType where module = 'CRM Profiles') order by parent, idx"""
+	)
+	roles = frappe.db.sql("select name, modified from tabRole where name in ('CRM Manager', 'CRM User')")
+	settings = frappe.db.sql("select field, value from tabSingles where doctype = 'CRM Profile Settings' order by field")
+	data = {t: frappe.db.sql(f"checksum table `tab{t}`")[0][1] for t in OUR_TABLES}
+	return {"doctypes": doctypes, "fields": fields, "perms": perms, "roles": roles, "settings": settings, "data": data}
+
+
+@pytest.fixture
+def leave_installed():
+	yield
+	frappe.db.rollback()
+	_drop_bulk_customers()
+	if not _installed():
+		_install()
+
+
+def test_uninstall_and_install_on_a_site_without_customers(leave_installed):
+	customers = frappe.db.count("Customer")
+	assert customers == 0, f"the test site should have no customers between tests, found {customers}"
+	_uninstall()
+	assert not _installed()
+	for table in OUR_TABLES:
+		assert not frappe.db.table_exists(table), table
+	assert not frappe.db.exists("Module Def", "CRM Profiles")
+	assert not frappe.db.exists("Role", "CRM User")
+
+	_install()
+	assert _installed()
+	for table in OUR_TABLES:
+		assert frappe.db.table_exists(table), table
+	assert frappe.db.exists("Role", "CRM Manager") and frappe.db.exists("Role", "CRM User")
+	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles") == 1
+	assert frappe.db.count("Customer Profile") == 0
+
+
+def test_install_backfills_10000_customers(leave_installed):
+	_uninstall()
+	_bulk_customers(10_000)
+	started = time.monotonic()
+	proc = _install()
+	install_seconds = time.monotonic() - started
+	match = re.search(r"created (\d+) customer profiles in ([\d.]+)s", proc.stdout)
+	assert match, proc.stdout[-2000:]
+	created, backfill_seconds = int(match.group(1)), float(match.group(2))
+	assert created == 10_000
+	missing = frappe.db.sql(
+		"""select count(*) from tabCustomer c left join `tabCustomer Profile` p on p.customer = c.name
+		where c.name like %s and p.name is null""",
+		(BULK_PREFIX + "%",),
+	)[0][0]
+	assert missing == 0
+	assert frappe.db.count("Customer Profile", {"customer": ("like", BULK_PREFIX + "%")}) == 10_000
+	record(
+		f"install-app with 10,000 existing customers: backfill {backfill_seconds:.2f}s, "
+		f"whole install-app {install_seconds:.1f}s"
+	)
+	assert backfill_seconds < 60
+
+
+def test_second_migrate_changes_nothing(leave_installed):
+	frappe.db.commit()
+	run_bench("--site", SITE, "migrate", "--skip-search-index")
+	_refresh()
+	before = _snapshot()
+	run_bench("--site", SITE, "migrate", "--skip-search-index")
+	_refresh()
+	assert _snapshot() == before
