@@ -9,6 +9,37 @@ from crm_profiles.profiles.sync import create_missing_profiles
 
 
 class CustomerInteraction(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		channel: DF.Literal["", "Phone", "Email", "In Person", "Video Call", "Chat", "Social Media", "Website", "Other"]
+		contact_person: DF.Link | None
+		customer: DF.Link
+		customer_group: DF.Link | None
+		customer_name: DF.Data | None
+		direction: DF.Literal["Outbound", "Inbound"]
+		follow_up_assignee: DF.Link | None
+		follow_up_date: DF.Date | None
+		follow_up_required: DF.Check
+		interaction_date: DF.Datetime
+		interaction_owner: DF.Link | None
+		interaction_type: DF.Literal["Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"]
+		naming_series: DF.Literal["CI-.YYYY.-"]
+		outcome: DF.SmallText | None
+		profile: DF.Link | None
+		rating: DF.Int
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		status: DF.Literal["Open", "Completed", "Cancelled"]
+		subject: DF.Data
+		summary: DF.TextEditor | None
+		territory: DF.Link | None
+	# end: auto-generated types
 	def validate(self):
 		self.validate_customer()
 		self.set_profile()

@@ -9,6 +9,62 @@ from crm_profiles.utils.validation import validate_email_field, validate_phone_f
 
 
 class CustomerProfile(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from crm_profiles.crm_profiles.doctype.customer_preference.customer_preference import CustomerPreference
+		from crm_profiles.crm_profiles.doctype.customer_profile_tag.customer_profile_tag import CustomerProfileTag
+		from frappe.types import DF
+
+		account_owner: DF.Link | None
+		address: DF.Link | None
+		address_display: DF.SmallText | None
+		average_csat: DF.Float
+		average_order_value: DF.Currency
+		completeness_score: DF.Percent
+		consent_summary: DF.SmallText | None
+		contact_person_name: DF.Data | None
+		customer: DF.Link
+		customer_group: DF.Link | None
+		customer_name: DF.Data | None
+		days_since_last_order: DF.Int
+		do_not_contact: DF.Check
+		email_id: DF.Data | None
+		figures_updated_on: DF.Datetime | None
+		first_order_date: DF.Date | None
+		frequency_score: DF.Int
+		industry: DF.Link | None
+		interaction_count: DF.Int
+		last_interaction_on: DF.Datetime | None
+		last_order_date: DF.Date | None
+		last_reviewed_on: DF.Date | None
+		lifecycle_stage: DF.Literal["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"]
+		lifetime_value: DF.Currency
+		mobile_no: DF.Data | None
+		monetary_score: DF.Int
+		next_follow_up_date: DF.Date | None
+		notes: DF.TextEditor | None
+		open_complaints: DF.Int
+		order_count: DF.Int
+		organization: DF.Data | None
+		position: DF.Data | None
+		preferences: DF.Table[CustomerPreference]
+		primary_contact: DF.Link | None
+		recency_score: DF.Int
+		rfm_segment: DF.Data | None
+		source: DF.Link | None
+		tags: DF.TableMultiSelect[CustomerProfileTag]
+		territory: DF.Link | None
+		tier: DF.Link | None
+		tier_lock_reason: DF.SmallText | None
+		tier_locked: DF.Check
+		website: DF.Data | None
+		window_order_count: DF.Int
+		window_value: DF.Currency
+	# end: auto-generated types
 	def validate(self):
 		self.set_customer_details()
 		self.validate_contact_values()
