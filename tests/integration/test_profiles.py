@@ -137,3 +137,63 @@ def test_lead_conversion_creates_profile():
 	customer.territory = "All Territories"
 	customer.insert(ignore_permissions=True)
 	assert profile_count(customer.name) == 1
+
+
+@pytest.fixture
+def committed_customers():
+	"""Customers made through REST or Data Import are committed by another connection: remove them after."""
+	names: list[str] = []
+	yield names
+	frappe.db.rollback()
+	for name in names:
+		if frappe.db.exists("Customer", name):
+			frappe.delete_doc("Customer", name, force=True)
+	frappe.db.commit()
+
+
+def test_customer_made_through_rest_gets_a_profile(committed_customers):
+	from support.rest import api_token, call
+
+	name = unique("_CRM REST Customer")
+	committed_customers.append(name)
+	token = api_token("Administrator")
+	response = call(
+		"POST",
+		"/api/resource/Customer",
+		token,
+		json={
+			"customer_name": name,
+			"customer_type": "Company",
+			"customer_group": "All Customer Groups",
+			"territory": "All Territories",
+		},
+	)
+	assert response.status_code == 200, response.text
+	created = response.json["data"]["name"]
+	committed_customers.append(created)
+	frappe.db.rollback()  # see what the other connection committed
+	assert profile_count(created) == 1
+
+
+def test_customers_made_by_data_import_get_profiles(committed_customers):
+	from frappe.core.doctype.data_import.data_import import start_import
+
+	names = [unique("_CRM Import Customer") for _ in range(3)]
+	committed_customers.extend(names)
+	rows = ["Customer Name,Customer Type,Customer Group,Territory"] + [
+		f"{n},Company,All Customer Groups,All Territories" for n in names
+	]
+	file = frappe.get_doc(
+		{"doctype": "File", "file_name": f"{unique('customers')}.csv", "content": "\n".join(rows), "is_private": 1}
+	).insert()
+	data_import = frappe.get_doc(
+		{"doctype": "Data Import", "reference_doctype": "Customer", "import_type": "Insert New Records", "import_file": file.file_url}
+	).insert()
+	frappe.db.commit()
+	start_import(data_import.name)
+	assert frappe.db.get_value("Data Import", data_import.name, "status") == "Success"
+	for name in names:
+		assert profile_count(name) == 1, name
+	frappe.delete_doc("Data Import", data_import.name, force=True)
+	frappe.delete_doc("File", file.name, force=True)
+	frappe.db.commit()
