@@ -51,3 +51,40 @@ user_data_fields = [
 		"partial": 1,
 	},
 ]
+
+
+# Purchase figures, RFM, tiers and lifecycle stages (crm_profiles.analytics)
+# --------------------------------------------------------------------------
+# Added to the hooks above, so that this feature's hooks read in one place.
+
+
+def _as_list(value) -> list:
+	return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
+def _add_doc_events(doctype: str, events: dict) -> None:
+	for event, handler in events.items():
+		target = doc_events.setdefault(doctype, {})
+		target[event] = [*_as_list(target.get(event)), handler]
+
+
+_ORDER_EVENTS = {
+	"on_submit": "crm_profiles.analytics.events.on_order_event",
+	"on_cancel": "crm_profiles.analytics.events.on_order_event",
+}
+_add_doc_events("Sales Order", _ORDER_EVENTS)
+_add_doc_events("Sales Invoice", _ORDER_EVENTS)
+_add_doc_events(
+	"Customer Profile",
+	{
+		"before_save": "crm_profiles.analytics.events.keep_computed_fields",
+		"on_update": "crm_profiles.analytics.events.log_manual_tier_change",
+		"on_trash": "crm_profiles.analytics.events.delete_changes",
+	},
+)
+globals().setdefault("scheduler_events", {}).setdefault("daily_long", []).append(
+	"crm_profiles.analytics.refresh.nightly_refresh"
+)
+# A covering index on tabSales Order / tabSales Invoice for the grouped pass; dropped on uninstall.
+after_migrate = [*_as_list(globals().get("after_migrate")), "crm_profiles.analytics.indexes.ensure_indexes"]
+before_uninstall = [*_as_list(before_uninstall), "crm_profiles.analytics.indexes.drop_indexes"]

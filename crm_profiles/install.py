@@ -8,14 +8,21 @@ import click
 import frappe
 
 from crm_profiles.profiles.sync import create_missing_profiles
+from crm_profiles.setup.defaults import create_default_tiers, fill_default_settings
 
 ROLES = ("CRM Manager", "CRM User")
 
 
 def after_install() -> None:
 	ensure_roles()
-	ensure_default_settings()
+	fill_default_settings()
+	create_default_tiers()
 	backfill_profiles()
+
+
+def after_migrate() -> None:
+	"""Settings added by a newer version get their defaults; nothing an admin saved is touched."""
+	fill_default_settings()
 
 
 def ensure_roles() -> None:
@@ -23,14 +30,6 @@ def ensure_roles() -> None:
 	for role in ROLES:
 		if not frappe.db.exists("Role", role):
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
-
-
-def ensure_default_settings() -> None:
-	settings = frappe.get_single("CRM Profile Settings")
-	if settings.auto_create_profiles is None:
-		settings.auto_create_profiles = 1
-	settings.flags.ignore_permissions = True  # install runs as Administrator; nothing user-supplied here
-	settings.save()
 
 
 def backfill_profiles() -> int:
