@@ -1,0 +1,292 @@
+"""Realistic demo data for a new site, through ERPNext's own documents.
+
+    bench --site SITE execute crm_profiles.demo.make
+    bench --site SITE execute crm_profiles.demo.make --kwargs "{'force': True}"
+
+About 200 customers (Chinese and English names) with contacts, industries and territories, about 2,000
+submitted Sales Orders over the last two years, and interactions of every type with preferences,
+complaints and feedback. Everything is made through the ORM, one customer at a time in its own
+transaction, so the figures, tiers and timelines that read ERPNext documents see real data.
+
+It is idempotent: a customer that already exists is left alone with everything that belongs to it, so
+a second run adds nothing. It refuses to run on a site that has submitted Sales Orders of customers it
+did not make, unless forced.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import click
+import frappe
+from frappe import _
+from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
+
+DEMO_MARK = "crm_profiles demo"  # stored in Customer.customer_details to recognise demo customers
+SEED = 20261123
+
+CN_PREFIX = ["上海", "北京", "深圳", "杭州", "广州", "成都", "苏州", "南京", "武汉", "西安"]
+CN_CORE = ["云帆", "华信", "博远", "恒通", "新元", "瑞丰", "天成", "金桥", "嘉禾", "启明"]
+CN_SUFFIX = ["科技有限公司", "贸易有限公司"]
+EN_CORE = ["Northwind", "Bluebird", "Summit", "Harbor", "Evergreen", "Redwood", "Silverline", "Lakeside", "Ironbridge", "Brightpath"]
+EN_SUFFIX = ["Traders", "Industries", "Logistics", "Foods", "Systems"]
+CN_PEOPLE = [("王", "伟"), ("李", "娜"), ("张", "敏"), ("刘", "洋"), ("陈", "静"), ("杨", "磊"), ("赵", "婷"), ("黄", "强"), ("周", "杰"), ("吴", "芳")]
+EN_PEOPLE = [("Emma", "Clark"), ("Liam", "Turner"), ("Olivia", "Hughes"), ("Noah", "Bennett"), ("Ava", "Foster"), ("Mason", "Reed"), ("Mia", "Price"), ("Lucas", "Ward")]
+POSITIONS = ["采购经理", "Purchasing Manager", "总经理", "Operations Director", "Office Manager", "财务主管"]
+TERRITORIES = {"华东": "East China", "华北": "North China", "华南": "South China", "North America": None, "Europe": None}
+INDUSTRIES = ["Technology", "Manufacturing", "Retail & Wholesale", "Food, Beverage & Tobacco", "Transportation", "Construction"]
+ITEMS = [
+	("DEMO-PAPER-A4", "A4 复印纸 / A4 Copy Paper", 28),
+	("DEMO-TONER", "打印机硒鼓 / Toner Cartridge", 85),
+	("DEMO-CHAIR", "人体工学椅 / Ergonomic Chair", 420),
+	("DEMO-DESK", "升降办公桌 / Standing Desk", 760),
+	("DEMO-LAPTOP", "商务笔记本 / Business Laptop", 1150),
+	("DEMO-MONITOR", "27 寸显示器 / 27in Monitor", 260),
+	("DEMO-HEADSET", "降噪耳机 / Noise-cancelling Headset", 140),
+	("DEMO-COFFEE", "咖啡豆 1kg / Coffee Beans 1kg", 32),
+	("DEMO-SERVICE", "年度维保服务 / Annual Maintenance", 1800),
+	("DEMO-TRAINING", "培训课程 / Training Day", 950),
+]
+PREFERENCES = [
+	("Communication", "微信联系 / Prefers WeChat", "Interview"),
+	("Communication", "Email only, no calls before 10:00", "Survey"),
+	("Delivery", "Delivery on Mondays", "Interview"),
+	("Payment", "Net 30 payment terms", "Other"),
+	("Product", "Buys eco-friendly paper", "Purchase behaviour"),
+	("Pricing", "Volume discount expected", "Interview"),
+	("Service", "On-site training preferred", "Self-service"),
+]
+INTERACTIONS = [
+	("Call", "Outbound", "Phone", "Quarterly check-in call", "Discussed next quarter's needs."),
+	("Email", "Inbound", "Email", "Question about invoice", "Asked for a copy of the last invoice."),
+	("Meeting", "Outbound", "In Person", "Annual account review", "Reviewed spend and service levels."),
+	("Visit", "Outbound", "In Person", "Site visit", "Visited the office to see the setup."),
+	("Chat", "Inbound", "Chat", "Delivery status", "Asked when the order ships."),
+	("Complaint", "Inbound", "Phone", "Late delivery", "Delivery arrived two days late."),
+	("Feedback", "Inbound", "Email", "Happy with the training", "Training day was rated highly."),
+	("Inquiry", "Inbound", "Website", "Quote for standing desks", "Needs 20 desks for a new floor."),
+	("Follow-up", "Outbound", "Phone", "Follow-up on quote", "Customer will decide next week."),
+]
+
+
+@dataclass
+class DemoResult:
+	customers_created: int = 0
+	customers_skipped: int = 0
+	orders: int = 0
+	interactions: int = 0
+	names: list[str] = field(default_factory=list)
+
+
+def make(customers: int = 200, orders: int = 2000, force: bool = False, commit: bool = True) -> dict:
+	"""Fill the site with demo data; see the module docstring. Returns what it created."""
+	frappe.only_for(("System Manager", "Administrator"))
+	refuse_on_real_data(force)
+	rng = random.Random(SEED)
+	company = default_company()
+	ensure_masters(company)
+	plan = plan_customers(customers, orders, rng)
+	result = DemoResult()
+	with click.progressbar(plan, label=_("Creating demo customers")) as steps:
+		for step in steps:
+			if frappe.db.exists("Customer", step["name"]):
+				result.customers_skipped += 1
+				continue
+			make_customer_with_history(step, company, rng, result)
+			result.customers_created += 1
+			result.names.append(step["name"])
+			if commit:
+				frappe.db.commit()
+	summary = {
+		"customers_created": result.customers_created,
+		"customers_skipped": result.customers_skipped,
+		"sales_orders": result.orders,
+		"interactions": result.interactions,
+	}
+	click.secho(
+		_("Demo data: {0} customers created ({1} already there), {2} sales orders, {3} interactions").format(
+			*summary.values()
+		),
+		fg="green",
+	)
+	return summary
+
+
+def refuse_on_real_data(force: bool) -> None:
+	real_orders = frappe.db.sql(
+		"""select count(*) from `tabSales Order` so join `tabCustomer` c on c.name = so.customer
+		where so.docstatus = 1 and coalesce(c.customer_details, '') != %s""",
+		(DEMO_MARK,),
+	)[0][0]
+	if real_orders and not force:
+		frappe.throw(
+			_(
+				"This site has {0} submitted Sales Orders that are not demo data. Run with force to add demo data anyway."
+			).format(real_orders),
+			title=_("Site has real transactions"),
+		)
+
+
+def default_company() -> str:
+	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	if not company:
+		frappe.throw(_("Finish the ERPNext setup wizard first: the demo needs a Company."))
+	return company
+
+
+def ensure_masters(company: str) -> None:
+	"""Territories, industries, an item group and the demo items, made only when missing."""
+	for name in TERRITORIES:
+		if not frappe.db.exists("Territory", name):
+			frappe.get_doc({"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}).insert()
+	for name in INDUSTRIES:
+		if not frappe.db.exists("Industry Type", name):
+			frappe.get_doc({"doctype": "Industry Type", "industry": name}).insert()
+	for code, item_name, rate in ITEMS:
+		if not frappe.db.exists("Item", code):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": code,
+					"item_name": item_name,
+					"item_group": "All Item Groups",
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+					"standard_rate": rate,
+				}
+			).insert()
+
+
+def plan_customers(count: int, orders: int, rng: random.Random) -> list[dict]:
+	"""A deterministic list of customers with a skewed share of the orders (a few big buyers)."""
+	names = []
+	for i in range(count):
+		if i % 2 == 0:
+			core = CN_CORE[(i // 2) % len(CN_CORE)]
+			prefix = CN_PREFIX[(i // 20) % len(CN_PREFIX)]
+			names.append(f"{prefix}{core}{CN_SUFFIX[(i // 200) % 2]}")
+		else:
+			core = EN_CORE[(i // 2) % len(EN_CORE)]
+			suffix = EN_SUFFIX[(i // 20) % len(EN_SUFFIX)]
+			names.append(f"{core} {suffix}" + (f" {i // 100 + 1}" if i >= 100 else ""))
+	weights = [1 / (1 + i % 37) ** 1.1 for i in range(count)]
+	total = sum(weights)
+	shares = [max(0, round(orders * w / total)) for w in weights]
+	territories = list(TERRITORIES)
+	plan = []
+	for i, name in enumerate(names):
+		chinese = i % 2 == 0
+		territory = territories[rng.randrange(3)] if chinese else territories[3 + rng.randrange(2)]
+		plan.append(
+			{
+				"name": name,
+				"chinese": chinese,
+				"territory": territory,
+				"industry": INDUSTRIES[i % len(INDUSTRIES)],
+				"group": ["Commercial", "Commercial", "Government", "Non Profit"][i % 4],
+				"orders": shares[i],
+				"index": i,
+			}
+		)
+	return plan
+
+
+def make_customer_with_history(step: dict, company: str, rng: random.Random, result: DemoResult) -> None:
+	customer = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": step["name"],
+			"customer_type": "Company",
+			"customer_group": step["group"] if frappe.db.exists("Customer Group", step["group"]) else "All Customer Groups",
+			"territory": step["territory"],
+			"industry": step["industry"],
+			"customer_details": DEMO_MARK,
+			"website": None if step["chinese"] else f"https://{step['name'].split()[0].lower()}.example.com",
+		}
+	).insert()
+	contact = make_contact(customer.name, step, rng)
+	profile = frappe.get_doc("Customer Profile", customer.name)
+	profile.primary_contact = contact.name
+	profile.email_id = contact.email_id
+	profile.mobile_no = contact.mobile_no
+	profile.position = contact.designation
+	profile.account_owner = "Administrator"
+	for category, preference, source in rng.sample(PREFERENCES, k=rng.randint(1, 3)):
+		profile.append(
+			"preferences",
+			{"category": category, "preference": preference, "source": source, "recorded_on": add_days(nowdate(), -rng.randint(1, 400))},
+		)
+	profile.save()
+	first_day = add_days(nowdate(), -730 + rng.randint(0, 500))
+	for _n in range(step["orders"]):
+		make_sales_order(customer.name, company, first_day, rng)
+		result.orders += 1
+	for _n in range(rng.randint(2, 6)):
+		make_interaction(customer.name, contact.name, rng)
+		result.interactions += 1
+
+
+def make_contact(customer: str, step: dict, rng: random.Random):
+	if step["chinese"]:
+		last, first = CN_PEOPLE[step["index"] % len(CN_PEOPLE)]
+		email = f"contact{step['index']}@example.cn"
+		mobile = f"+86 138{rng.randint(10000000, 99999999)}"
+	else:
+		first, last = EN_PEOPLE[step["index"] % len(EN_PEOPLE)]
+		email = f"{first.lower()}.{last.lower()}{step['index']}@example.com"
+		mobile = f"+1 202 555 {rng.randint(1000, 1999)}"
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": first,
+			"last_name": last,
+			"designation": POSITIONS[step["index"] % len(POSITIONS)],
+			"email_ids": [{"email_id": email, "is_primary": 1}],
+			"phone_nos": [{"phone": mobile, "is_primary_mobile_no": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer}],
+		}
+	).insert()
+	frappe.db.set_value("Customer", customer, "customer_primary_contact", contact.name, update_modified=False)
+	return contact
+
+
+def make_sales_order(customer: str, company: str, first_day: str, rng: random.Random) -> None:
+	span = max(1, (getdate(nowdate()) - getdate(first_day)).days)
+	date = add_days(first_day, rng.randint(0, span))
+	items = []
+	for code, _name, rate in rng.sample(ITEMS, k=rng.randint(1, 3)):
+		items.append({"item_code": code, "qty": rng.randint(1, 12), "rate": rate, "delivery_date": add_days(date, 7)})
+	so = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company,
+			"transaction_date": date,
+			"delivery_date": add_days(date, 7),
+			"items": items,
+		}
+	)
+	so.insert()
+	so.submit()
+
+
+def make_interaction(customer: str, contact: str, rng: random.Random) -> None:
+	kind, direction, channel, subject, summary = rng.choice(INTERACTIONS)
+	when = add_to_date(now_datetime(), days=-rng.randint(0, 365), hours=-rng.randint(0, 8))
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer Interaction",
+			"customer": customer,
+			"interaction_type": kind,
+			"direction": direction,
+			"channel": channel,
+			"interaction_date": when,
+			"contact_person": contact,
+			"subject": subject,
+			"summary": f"<p>{summary}</p>",
+			"status": "Open" if kind == "Complaint" and rng.random() < 0.4 else "Completed",
+			"rating": rng.randint(3, 5) if kind in ("Feedback", "Meeting", "Visit") else 0,
+		}
+	)
+	doc.insert()

@@ -1,0 +1,90 @@
+"""First-run experience: default tiers and settings, and the demo data command."""
+
+from __future__ import annotations
+
+import frappe
+import pytest
+
+from crm_profiles import demo
+from crm_profiles.setup.defaults import DEFAULT_TIERS, create_default_tiers, fill_default_settings
+from support.factories import make_customer, unique
+
+
+@pytest.fixture(autouse=True)
+def default_tiers():
+	"""Sites installed before the defaults existed have no tiers: make them inside the test's transaction."""
+	if not frappe.db.count("Customer Tier"):
+		create_default_tiers()
+
+
+def test_default_tiers_have_their_criteria():
+	tiers = {t.name: t for t in frappe.get_all("Customer Tier", fields=["*"])}
+	for name, rank, _colour, loyal, value, orders, tenure, max_days, interval, _text in DEFAULT_TIERS:
+		tier = tiers[name]
+		assert (tier.rank, tier.is_loyal, tier.min_window_value, tier.min_order_count) == (rank, loyal, value, orders)
+		assert (tier.min_tenure_months, tier.max_days_since_last_order, tier.follow_up_interval_days) == (
+			tenure,
+			max_days,
+			interval,
+		)
+
+
+def test_defaults_never_overwrite_an_admins_edits():
+	gold = frappe.get_doc("Customer Tier", "Gold")
+	gold.follow_up_interval_days = 45
+	gold.save()
+	frappe.db.set_single_value("CRM Profile Settings", "auto_create_profiles", 0)
+	assert create_default_tiers() == 0
+	assert fill_default_settings() == []
+	assert frappe.db.get_value("Customer Tier", "Gold", "follow_up_interval_days") == 45
+	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles", cache=False) == 0
+
+
+def test_missing_settings_get_their_defaults():
+	frappe.db.sql("delete from tabSingles where doctype = 'CRM Profile Settings' and field = 'auto_create_profiles'")
+	assert "auto_create_profiles" in fill_default_settings()
+	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles", cache=False) == 1
+
+
+def test_no_tiers_are_made_when_an_admin_deleted_some_but_not_all():
+	frappe.delete_doc("Customer Tier", "Bronze", force=True)
+	assert create_default_tiers() == 0
+	assert not frappe.db.exists("Customer Tier", "Bronze")
+
+
+def test_demo_refuses_a_site_with_real_transactions():
+	customer = make_customer()
+	frappe.db.sql(
+		"""insert into `tabSales Order` (name, customer, docstatus, company, transaction_date, creation, modified)
+		values (%s, %s, 1, %s, curdate(), now(), now())""",
+		(unique("_CRM-REAL-SO"), customer.name, demo.default_company()),
+	)
+	with pytest.raises(frappe.ValidationError, match="not demo data"):
+		demo.make(customers=2, orders=4, commit=False)
+	result = demo.make(customers=2, orders=4, force=True, commit=False)
+	assert result["customers_created"] == 2
+
+
+@pytest.mark.slow
+def test_demo_makes_the_stated_volumes_once():
+	assert frappe.db.count("Customer") == 0, "the demo test needs a site without customers"
+	first = demo.make(commit=False)
+	assert first["customers_created"] == 200
+	assert frappe.db.count("Customer", {"customer_details": demo.DEMO_MARK}) == 200
+	assert frappe.db.count("Customer Profile") == 200
+	orders = frappe.db.count("Sales Order", {"docstatus": 1})
+	assert orders == first["sales_orders"] and 1900 <= orders <= 2100
+	span = frappe.db.sql("select datediff(max(transaction_date), min(transaction_date)) from `tabSales Order`")[0][0]
+	assert span > 365, "orders should spread over two years"
+	names = frappe.get_all("Customer", pluck="customer_name")
+	assert any("有限公司" in n for n in names) and any(n.isascii() for n in names)
+	assert frappe.db.count("Contact") >= 200
+	types = set(frappe.get_all("Customer Interaction", pluck="interaction_type", distinct=True))
+	assert types == {"Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"}
+	assert frappe.db.count("Customer Preference") >= 200
+	assert len(set(frappe.get_all("Customer", pluck="territory", distinct=True))) >= 4
+
+	counts = {dt: frappe.db.count(dt) for dt in ("Customer", "Sales Order", "Customer Interaction", "Contact", "Item")}
+	second = demo.make(commit=False)
+	assert second["customers_created"] == 0 and second["customers_skipped"] == 200
+	assert {dt: frappe.db.count(dt) for dt in counts} == counts
