@@ -1,0 +1,99 @@
+# Copyright (c) 2026, crm_profiles contributors
+# For license information, please see license.txt
+"""Customer 360: one row per customer with every profile figure.
+
+Columns come from the Customer Profile's meta, so fields an admin adds through Customize Form appear
+with no code change. Rows come from frappe.get_list, which applies role permissions, User Permissions
+and any permission_query_conditions, and hides fields the user may not read.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.model import no_value_fields, table_fields
+
+PROFILE = "Customer Profile"
+FILTER_FIELDS = ("territory", "customer_group", "tier", "lifecycle_stage", "account_owner", "rfm_segment")
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	validate_filters(filters)
+	columns = get_columns()
+	data = get_data(filters, columns)
+	return columns, data, None, get_chart(data), get_summary(data)
+
+
+def validate_filters(filters: frappe._dict) -> None:
+	if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
+		frappe.throw(_("From Date must be before To Date."), title=_("Invalid dates"))
+
+
+def get_columns() -> list[dict]:
+	meta = frappe.get_meta(PROFILE)
+	readable = set(meta.get_permitted_fieldnames(permission_type="read")) | {"name"}
+	columns = [{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200}]
+	for df in meta.fields:
+		if df.fieldtype in no_value_fields or df.fieldtype in table_fields or df.fieldtype == "Text Editor":
+			continue
+		if df.hidden or df.fieldname in ("customer",) or df.fieldname not in readable:
+			continue
+		column = {"fieldname": df.fieldname, "label": _(df.label), "fieldtype": df.fieldtype, "width": 140}
+		if df.fieldtype in ("Link", "Dynamic Link"):
+			column["options"] = df.options
+		columns.append(column)
+	return columns
+
+
+def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
+	conditions = {f: filters[f] for f in FILTER_FIELDS if filters.get(f)}
+	if filters.from_date:
+		conditions["last_order_date"] = (">=", filters.from_date)
+	if filters.to_date:
+		conditions.setdefault("first_order_date", ("<=", filters.to_date))
+	return frappe.get_list(
+		PROFILE,
+		fields=[c["fieldname"] for c in columns],
+		filters=conditions,
+		order_by="lifetime_value desc, name asc",
+		limit_page_length=0,
+	)
+
+
+def get_chart(data: list[dict]) -> dict | None:
+	if not data or "tier" not in data[0]:
+		return None
+	counts: dict[str, int] = {}
+	for row in data:
+		key = row.get("tier") or _("No Tier")
+		counts[key] = counts.get(key, 0) + 1
+	labels = sorted(counts, key=lambda k: -counts[k])
+	return {
+		"data": {"labels": labels, "datasets": [{"name": _("Customers"), "values": [counts[k] for k in labels]}]},
+		"type": "bar",
+		"colors": ["#7c3aed"],
+	}
+
+
+def get_summary(data: list[dict]) -> list[dict]:
+	summary = [{"value": len(data), "label": _("Customers"), "datatype": "Int", "indicator": "Blue"}]
+	if data and "lifetime_value" in data[0]:
+		summary.append(
+			{
+				"value": sum(row.get("lifetime_value") or 0 for row in data),
+				"label": _("Lifetime Value"),
+				"datatype": "Currency",
+				"indicator": "Green",
+			}
+		)
+	if data and "lifecycle_stage" in data[0]:
+		summary.append(
+			{
+				"value": sum(1 for row in data if row.get("lifecycle_stage") == "At Risk"),
+				"label": _("At Risk"),
+				"datatype": "Int",
+				"indicator": "Orange",
+			}
+		)
+	return summary
