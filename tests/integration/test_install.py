@@ -106,6 +106,18 @@ def test_uninstall_and_install_on_a_site_without_customers(leave_installed):
 	assert frappe.db.exists("Role", "CRM Manager") and frappe.db.exists("Role", "CRM User")
 	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles") == 1
 	assert frappe.db.count("Customer Profile") == 0
+	assert_defaults_exist()
+
+
+def assert_defaults_exist():
+	from crm_profiles.setup.defaults import DEFAULT_TIERS
+
+	ranks = dict(frappe.get_all("Customer Tier", fields=["name", "rank"], as_list=True))
+	assert ranks == {name: rank for name, rank, *_rest in DEFAULT_TIERS}
+	stored = {r[0] for r in frappe.db.sql("select field from tabSingles where doctype = 'CRM Profile Settings'")}
+	for df in frappe.get_meta("CRM Profile Settings").fields:
+		if df.default is not None and df.fieldtype not in frappe.model.no_value_fields:
+			assert df.fieldname in stored, df.fieldname
 
 
 def test_install_backfills_10000_customers(leave_installed):
@@ -132,11 +144,23 @@ def test_install_backfills_10000_customers(leave_installed):
 	assert backfill_seconds < 60
 
 
-def test_second_migrate_changes_nothing(leave_installed):
+def test_second_migrate_changes_nothing_and_keeps_admin_edits(leave_installed):
+	gold = frappe.get_doc("Customer Tier", "Gold")
+	interval = gold.follow_up_interval_days
+	gold.follow_up_interval_days = interval + 7
+	gold.save()
+	frappe.db.set_single_value("CRM Profile Settings", "auto_create_profiles", 0)
 	frappe.db.commit()
-	run_bench("--site", SITE, "migrate", "--skip-search-index")
-	_refresh()
-	before = _snapshot()
-	run_bench("--site", SITE, "migrate", "--skip-search-index")
-	_refresh()
-	assert _snapshot() == before
+	try:
+		run_bench("--site", SITE, "migrate", "--skip-search-index")
+		_refresh()
+		before = _snapshot()
+		run_bench("--site", SITE, "migrate", "--skip-search-index")
+		_refresh()
+		assert _snapshot() == before
+		assert frappe.db.get_value("Customer Tier", "Gold", "follow_up_interval_days") == interval + 7
+		assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles", cache=False) == 0
+	finally:
+		frappe.db.set_value("Customer Tier", "Gold", "follow_up_interval_days", interval)
+		frappe.db.set_single_value("CRM Profile Settings", "auto_create_profiles", 1)
+		frappe.db.commit()

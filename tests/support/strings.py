@@ -44,7 +44,7 @@ def _json_strings(path: Path) -> set[str]:
 		elif kind == "Role":
 			found.add(doc["name"])
 		elif kind in ("Report", "Workspace", "Number Card", "Dashboard Chart", "Module Onboarding", "Onboarding Step"):
-			for key in ("name", "label", "title", "report_name", "chart_name"):
+			for key in ("name", "label", "title", "report_name", "chart_name", "subtitle", "success_message", "action_label", "description"):
 				if doc.get(key):
 					found.add(doc[key])
 			for link in doc.get("links", []) + doc.get("shortcuts", []):
@@ -60,7 +60,8 @@ def app_strings() -> set[str]:
 	for path in APP.rglob("*.js"):
 		strings |= {m.group(2) for m in _JS_STRING.finditer(path.read_text(encoding="utf-8"))}
 	for path in APP.rglob("*.json"):
-		if "fixtures" in path.parts or "/doctype/" in str(path) or "/report/" in str(path) or "/workspace/" in str(path):
+		kinds = ("fixtures", "doctype", "report", "workspace", "module_onboarding", "onboarding_step", "number_card", "dashboard_chart")
+		if any(kind in path.parts for kind in kinds):
 			strings |= _json_strings(path)
 	return {s for s in strings if s.strip() and not re.fullmatch(r"[\W\d_{}]+", s)}
 
