@@ -1,0 +1,85 @@
+"""Take desk screenshots of a running site in Debian's headless Chromium, for docs/screenshots/.
+
+    python scripts/screenshots.py --url http://crm.localhost:8000 --password admin [--lang zh]
+
+Needs the `playwright` Python package (driver only: it never downloads a browser; Debian's
+/usr/bin/chromium is used). Each shot is taken at desktop (1280x800) and phone (390x844) size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+CHROMIUM_ARGS = [
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+]
+
+
+def first_name(url: str, doctype: str, session: str, filters: list | None = None) -> str:
+	query = f"/api/resource/{doctype.replace(' ', '%20')}?limit_page_length=1&order_by=modified%20desc"
+	if filters:
+		query += "&filters=" + urllib.request.quote(json.dumps(filters))
+	request = urllib.request.Request(url + query, headers={"Cookie": f"sid={session}"})
+	rows = json.load(urllib.request.urlopen(request))["data"]
+	return rows[0]["name"] if rows else first_name(url, doctype, session) if filters else ""
+
+
+def settle(page) -> None:
+	page.wait_for_load_state("networkidle")
+	time.sleep(1.5)
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--url", default="http://crm.localhost:8000")
+	parser.add_argument("--user", default="Administrator")
+	parser.add_argument("--password", default="admin")
+	parser.add_argument("--only", nargs="*", help="names of shots to take (default: all)")
+	args = parser.parse_args()
+	OUT.mkdir(parents=True, exist_ok=True)
+	with sync_playwright() as p:
+		browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+		for size_name, viewport in SIZES.items():
+			context = browser.new_context(viewport=viewport, device_scale_factor=1)
+			page = context.new_page()
+			page.goto(args.url + "/login")
+			page.fill("#login_email", args.user)
+			page.fill("#login_password", args.password)
+			page.click(".btn-login")
+			page.wait_for_url("**/app**")
+			session = next(c["value"] for c in context.cookies() if c["name"] == "sid")
+			profile = first_name(args.url, "Customer Profile", session, [["order_count", ">", 5]])
+			interaction = first_name(args.url, "Customer Interaction", session)
+			shots = {
+				"profile": f"/app/customer-profile/{urllib.request.quote(profile)}",
+				"interaction": f"/app/customer-interaction/{interaction}",
+				"profile-list": "/app/customer-profile",
+				"workspace": "/app/customer-profiles",
+			}
+			for name, path in shots.items():
+				if args.only and name not in args.only:
+					continue
+				page.goto(args.url + path)
+				settle(page)
+				page.screenshot(path=str(OUT / f"{name}-{size_name}.png"))
+				print("wrote", OUT / f"{name}-{size_name}.png")
+			context.close()
+		browser.close()
+
+
+if __name__ == "__main__":
+	main()
