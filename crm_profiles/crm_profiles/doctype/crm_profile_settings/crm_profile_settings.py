@@ -1,7 +1,11 @@
 # Copyright (c) 2026, crm_profiles contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
+
+from crm_profiles.analytics import rfm
 
 
 class CRMProfileSettings(Document):
@@ -13,7 +17,43 @@ class CRMProfileSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		at_risk_days: DF.Int
 		auto_create_profiles: DF.Check
+		churned_days: DF.Int
 		default_phone_region: DF.Link | None
+		figures_company: DF.Link | None
+		figures_source: DF.Literal["Sales Order", "Sales Invoice"]
+		frequency_thresholds: DF.Data | None
+		last_full_refresh_on: DF.Datetime | None
+		loyal_min_orders: DF.Int
+		monetary_thresholds: DF.Data | None
+		new_customer_days: DF.Int
+		order_value: DF.Literal["Net Total", "Grand Total"]
+		recency_thresholds: DF.Data | None
+		rfm_cut_points: DF.SmallText | None
+		rfm_mode: DF.Literal["Quintiles", "Fixed Thresholds"]
+		update_on_order_events: DF.Check
+		window_months: DF.Int
 	# end: auto-generated types
-	pass
+	def validate(self):
+		self.validate_rfm_thresholds()
+		self.validate_lifecycle_days()
+
+	def validate_rfm_thresholds(self):
+		for fieldname in ("recency_thresholds", "frequency_thresholds", "monetary_thresholds"):
+			try:
+				rfm.parse_thresholds(self.get(fieldname), (0, 1, 2, 3))
+			except rfm.ThresholdError:
+				frappe.throw(
+					_("{0} needs four ascending numbers separated by commas, such as 30,90,180,365.").format(
+						frappe.bold(_(self.meta.get_label(fieldname)))
+					),
+					title=_("Invalid RFM thresholds"),
+				)
+
+	def validate_lifecycle_days(self):
+		if self.at_risk_days and self.churned_days and self.churned_days <= self.at_risk_days:
+			frappe.throw(
+				_("Churned days ({0}) must be more than At Risk days ({1}).").format(self.churned_days, self.at_risk_days),
+				title=_("Invalid lifecycle settings"),
+			)

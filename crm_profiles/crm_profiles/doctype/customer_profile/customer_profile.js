@@ -15,6 +15,7 @@ frappe.ui.form.on("Customer Profile", {
 
 	refresh(frm) {
 		if (frm.is_new()) return;
+		crm_profiles_render_purchases(frm);
 		frm.add_custom_button(__("Log Interaction"), () => {
 			frappe.new_doc("Customer Interaction", { customer: frm.doc.customer });
 		}).addClass("btn-primary");
@@ -61,4 +62,62 @@ function crm_profiles_stage_colour(stage) {
 			Churned: "red",
 		}[stage] || "gray"
 	);
+}
+
+function crm_profiles_render_purchases(frm) {
+	frappe
+		.call({
+			method: "crm_profiles.analytics.api.get_purchase_history",
+			args: { customer: frm.doc.name },
+		})
+		.then(({ message }) => {
+			if (!message) return;
+			const esc = frappe.utils.escape_html;
+			const money = (v) => format_currency(v);
+			const table = (head, rows) =>
+				rows.length
+					? `<table class="table table-sm table-bordered"><thead><tr>${head
+							.map((h) => `<th>${h}</th>`)
+							.join("")}</tr></thead><tbody>${rows
+							.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`)
+							.join("")}</tbody></table>`
+					: `<p class="text-muted">${__("No orders yet")}</p>`;
+			const route = frappe.router.slug(message.doctype);
+			frm.get_field("purchase_history_html").$wrapper.html(
+				`<h6>${__("Top 5 Items by Value")}</h6>` +
+					table(
+						[__("Item"), __("Quantity"), __("Value")],
+						message.top_items.map((i) => [
+							`<a href="/app/item/${encodeURIComponent(i.item_code)}">${esc(i.item_name || i.item_code)}</a>`,
+							format_number(i.qty),
+							money(i.value),
+						])
+					) +
+					`<h6>${__("Recent Orders")}</h6>` +
+					table(
+						[__("Order"), __("Date"), __("Company"), __("Value"), __("Status")],
+						message.recent_orders.map((o) => [
+							`<a href="/app/${route}/${encodeURIComponent(o.name)}">${esc(o.name)}</a>`,
+							frappe.datetime.str_to_user(o.date),
+							esc(o.company),
+							money(o.base_value),
+							esc(__(o.status)),
+						])
+					)
+			);
+			frm.get_field("profile_changes_html").$wrapper.html(
+				message.changes.length
+					? table(
+							[__("Change"), __("From"), __("To"), __("Changed On"), __("Reason")],
+							message.changes.map((c) => [
+								esc(__(c.change_type)),
+								esc(__(c.from_value || "")),
+								esc(__(c.to_value || "")),
+								frappe.datetime.str_to_user(c.changed_on),
+								esc(__(c.reason)),
+							])
+					  )
+					: `<p class="text-muted">${__("No tier or stage changes yet")}</p>`
+			);
+		});
 }

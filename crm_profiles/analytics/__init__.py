@@ -1,0 +1,1 @@
+"""Purchase figures, RFM scores, tiers and lifecycle stages computed from ERPNext's own orders."""

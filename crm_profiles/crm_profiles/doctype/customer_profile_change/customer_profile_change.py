@@ -1,0 +1,25 @@
+# Copyright (c) 2026, crm_profiles contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class CustomerProfileChange(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		change_type: DF.Literal["Tier", "Lifecycle Stage"]
+		changed_by: DF.Link | None
+		changed_on: DF.Datetime | None
+		customer: DF.Link | None
+		customer_profile: DF.Link
+		from_value: DF.Data | None
+		reason: DF.Literal["Rule", "Manual"]
+		to_value: DF.Data | None
+	# end: auto-generated types
+	pass
