@@ -2,18 +2,9 @@
 // For license information, please see license.txt
 
 frappe.query_reports["Customer 360"] = {
-	filters: [
-		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
-		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
-		{ fieldname: "tier", label: __("Tier"), fieldtype: "Link", options: "Customer Tier" },
-		{
-			fieldname: "lifecycle_stage",
-			label: __("Lifecycle Stage"),
-			fieldtype: "Select",
-			options: ["", "Prospect", "New", "Active", "Loyal", "At Risk", "Churned"],
-		},
-		{ fieldname: "account_owner", label: __("Account Owner"), fieldtype: "Link", options: "User" },
-		{ fieldname: "from_date", label: __("Ordered Since"), fieldtype: "Date" },
-		{ fieldname: "to_date", label: __("Customer Before"), fieldtype: "Date" },
-	],
+	filters: crm_profiles.profile_filters().map((f) => {
+		if (f.fieldname === "from_date") f.label = __("Ordered Since");
+		if (f.fieldname === "to_date") f.label = __("Customer Before");
+		return f;
+	}),
 };

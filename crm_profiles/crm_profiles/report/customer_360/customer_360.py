@@ -13,21 +13,15 @@ import frappe
 from frappe import _
 from frappe.model import no_value_fields, table_fields
 
-PROFILE = "Customer Profile"
-FILTER_FIELDS = ("territory", "customer_group", "tier", "lifecycle_stage", "account_owner", "rfm_segment")
+from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
 
 
 def execute(filters: dict | None = None):
-	filters = frappe._dict(filters or {})
-	validate_filters(filters)
+	filters = as_filters(filters)
+	validate_date_range(filters)
 	columns = get_columns()
 	data = get_data(filters, columns)
 	return columns, data, None, get_chart(data), get_summary(data)
-
-
-def validate_filters(filters: frappe._dict) -> None:
-	if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
-		frappe.throw(_("From Date must be before To Date."), title=_("Invalid dates"))
 
 
 def get_columns() -> list[dict]:
@@ -47,11 +41,11 @@ def get_columns() -> list[dict]:
 
 
 def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
-	conditions = {f: filters[f] for f in FILTER_FIELDS if filters.get(f)}
+	conditions = profile_conditions(filters)
 	if filters.from_date:
-		conditions["last_order_date"] = (">=", filters.from_date)
+		conditions.append(["last_order_date", ">=", filters.from_date])
 	if filters.to_date:
-		conditions.setdefault("first_order_date", ("<=", filters.to_date))
+		conditions.append(["first_order_date", "<=", filters.to_date])
 	return frappe.get_list(
 		PROFILE,
 		fields=[c["fieldname"] for c in columns],

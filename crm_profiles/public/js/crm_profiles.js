@@ -1,0 +1,30 @@
+// Copyright (c) 2026, crm_profiles contributors
+// For license information, please see license.txt
+// Desk-wide helpers of crm_profiles (loaded through app_include_js).
+
+frappe.provide("crm_profiles");
+
+crm_profiles.STAGES = ["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"];
+
+// The filters every profile report shares; `extra` are appended.
+crm_profiles.profile_filters = function (extra = [], { dates = true } = {}) {
+	const filters = [
+		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
+		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
+		{ fieldname: "tier", label: __("Tier"), fieldtype: "Link", options: "Customer Tier" },
+		{
+			fieldname: "lifecycle_stage",
+			label: __("Lifecycle Stage"),
+			fieldtype: "Select",
+			options: [""].concat(crm_profiles.STAGES),
+		},
+		{ fieldname: "account_owner", label: __("Account Owner"), fieldtype: "Link", options: "User" },
+	];
+	if (dates) {
+		filters.push(
+			{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date" },
+			{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date" }
+		);
+	}
+	return filters.concat(extra);
+};

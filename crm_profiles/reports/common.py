@@ -1,0 +1,41 @@
+"""Pieces every crm_profiles report shares: standard filters, validation and permission-aware reads.
+
+Rows are read with frappe.get_list, so role permissions, User Permissions and the app's record scoping
+(permission_query_conditions) apply to every report exactly as they apply to the list view.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+
+PROFILE = "Customer Profile"
+STAGES = ("Prospect", "New", "Active", "Loyal", "At Risk", "Churned")
+TREE_FILTERS = {"territory": "Territory", "customer_group": "Customer Group"}
+EQUAL_FILTERS = ("tier", "lifecycle_stage", "account_owner", "rfm_segment")
+
+
+def as_filters(filters: dict | None) -> frappe._dict:
+	return frappe._dict(filters or {})
+
+
+def validate_date_range(filters: frappe._dict) -> None:
+	if filters.from_date and filters.to_date and getdate(filters.from_date) > getdate(filters.to_date):
+		frappe.throw(_("From Date must be before To Date."), title=_("Invalid dates"))
+
+
+def profile_conditions(filters: frappe._dict, prefix: str = "") -> list[list]:
+	"""get_list filters for the standard profile filters; territory and group include their children."""
+	conditions = []
+	for fieldname, doctype in TREE_FILTERS.items():
+		value = filters.get(fieldname)
+		if value:
+			if not frappe.db.exists(doctype, value):
+				frappe.throw(_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)))
+			conditions.append([f"{prefix}{fieldname}", "descendants of (inclusive)", value])
+	for fieldname in EQUAL_FILTERS:
+		if filters.get(fieldname):
+			conditions.append([f"{prefix}{fieldname}", "=", filters.get(fieldname)])
+	return conditions
+
