@@ -46,7 +46,8 @@ def run_bench(*args: str, check: bool = True, timeout: int = 1800) -> subprocess
 	cmd = [bench_python(), "-m", "frappe.utils.bench_helper", "frappe", *args]
 	proc = subprocess.run(cmd, cwd=SITES, capture_output=True, text=True, timeout=timeout)
 	if check and proc.returncode != 0:
-		raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+		out = "\n".join(line for line in proc.stdout.splitlines() if "[===" not in line and "[   " not in line)
+		raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}\n{out[-3000:]}")
 	return proc
 
 
