@@ -1,0 +1,98 @@
+"""Concurrent submits for one customer, from separate processes that commit, give exact totals.
+
+Each worker process connects to the test site, submits one Sales Order for the same customer and
+commits; the profile update runs after that commit. The test then compares the profile with a fresh
+aggregate from source and with a full refresh, and removes everything it committed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import frappe
+import pytest
+from frappe.utils import getdate
+
+from crm_profiles.analytics import figures
+from support.bench import REPO, SITE, SITES, bench_python
+from support.factories import make_customer
+from support.sales import ensure_item
+
+WORKERS = 12
+
+WORKER = textwrap.dedent(
+	"""
+	import os, sys, time
+	sys.path.insert(0, {tests!r})
+	os.chdir({sites!r})
+	import frappe
+	frappe.init(site={site!r}, sites_path={sites!r})
+	frappe.connect()
+	frappe.set_user("Administrator")
+	from support.sales import make_order
+	so = make_order({customer!r}, frappe.utils.getdate(), rate=int(sys.argv[1]), submit=False)
+	frappe.db.commit()
+	while time.time() < {start_at}:
+		time.sleep(0.005)
+	so.submit()
+	frappe.db.commit()  # the profile update runs after this commit
+	print(so.name)
+	frappe.destroy()
+	"""
+)
+
+
+@pytest.fixture
+def committed_customer():
+	item = ensure_item()
+	customer = make_customer().name
+	frappe.db.commit()
+	yield customer, item
+	frappe.db.rollback()
+	orders = frappe.get_all("Sales Order", filters={"customer": customer}, pluck="name")
+	for name in orders:
+		so = frappe.get_doc("Sales Order", name)
+		if so.docstatus == 1:
+			so.cancel()
+		frappe.delete_doc("Sales Order", name, force=True, ignore_permissions=True)
+	frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
+	frappe.db.commit()
+	assert not frappe.db.exists("Customer Profile", customer)
+	assert not frappe.db.count("Customer Profile Change", {"customer_profile": customer})
+
+
+def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer):
+	customer, _item = committed_customer
+	start_at = time.time() + 25
+	script = WORKER.format(tests=str(REPO / "tests"), sites=str(SITES), site=SITE, customer=customer, start_at=start_at)
+	procs = [
+		subprocess.Popen([bench_python(), "-c", script, str(rate)], cwd=str(SITES), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+		for rate in range(1, WORKERS + 1)
+	]
+	results = [p.communicate(timeout=300) for p in procs]
+	failures = [err[-2000:] for p, (_out, err) in zip(procs, results, strict=True) if p.returncode]
+	assert not failures, json.dumps(failures, indent=1)
+
+	frappe.db.rollback()  # a fresh snapshot of what the workers committed
+	stored = frappe.db.get_value("Customer Profile", customer, list(figures.FIGURE_FIELDS), as_dict=True)
+	assert stored.order_count == WORKERS
+	assert stored.lifetime_value == sum(range(1, WORKERS + 1))
+
+	today = getdate()
+	config = figures.load_config()
+	from_source = figures.compute_figures(figures.aggregate(config, today, customer=customer).get(customer), today)
+	assert stored == {k: (float(v) if hasattr(v, "quantize") else v) for k, v in from_source.items()}
+
+	from crm_profiles.analytics.refresh import full_refresh
+
+	full_refresh()
+	assert frappe.db.get_value("Customer Profile", customer, list(figures.FIGURE_FIELDS), as_dict=True) == stored
+	frappe.db.rollback()
+
+
+if sys.platform == "win32":  # pragma: no cover
+	pytest.skip("worker processes need a POSIX bench", allow_module_level=True)
