@@ -87,4 +87,5 @@ globals().setdefault("scheduler_events", {}).setdefault("daily_long", []).append
 )
 # A covering index on tabSales Order / tabSales Invoice for the grouped pass; dropped on uninstall.
 after_migrate = [*_as_list(globals().get("after_migrate")), "crm_profiles.analytics.indexes.ensure_indexes"]
+after_install = [*_as_list(after_install), "crm_profiles.analytics.indexes.ensure_indexes"]
 before_uninstall = [*_as_list(before_uninstall), "crm_profiles.analytics.indexes.drop_indexes"]
