@@ -9,21 +9,11 @@ figures, tiers and stages.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import frappe
 
-
-def timed(fn: Callable, repeat: int = 5) -> float:
-	fn()  # warm caches the way a second user would find them
-	times = []
-	for _ in range(repeat):
-		start = time.perf_counter()
-		fn()
-		times.append(time.perf_counter() - start)
-	return statistics.median(times)
+from crm_profiles.benchmark.run import timed
 
 
 def report(name: str, filters: dict | None = None) -> Callable:
@@ -135,7 +125,7 @@ def measure(who: str) -> None:
 	print(f"{'What':<46} {'Seconds':>9} {'Rows':>8}")
 	print("-" * 65)
 	for label, fn in rows:
-		seconds = timed(fn)
+		seconds = timed(fn, repeat=5)
 		result = fn()
 		count = len(result[1]) if isinstance(result, tuple) else len(result.get("values", []))
 		print(f"{label:<46} {seconds:>9.3f} {count:>8,}")

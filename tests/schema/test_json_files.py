@@ -154,3 +154,18 @@ def test_hooks_dotted_paths_import():
 		assert callable(getattr(importlib.import_module(module), attr)), dotted
 	for asset in hooks.doctype_js.values():
 		assert (APP / asset).is_file(), asset
+
+
+JS_FILES = sorted(p for p in APP.rglob("*.js") if "node_modules" not in p.parts)
+
+
+@pytest.mark.parametrize("path", JS_FILES, ids=lambda p: str(p.relative_to(APP)))
+def test_javascript_parses(path):
+	import shutil
+	import subprocess
+
+	node = shutil.which("node")
+	if not node:
+		pytest.skip("node is not installed: JavaScript syntax not checked")
+	proc = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+	assert proc.returncode == 0, proc.stderr

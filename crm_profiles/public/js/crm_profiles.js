@@ -6,6 +6,17 @@ frappe.provide("crm_profiles");
 
 crm_profiles.STAGES = ["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"];
 
+crm_profiles.STAGE_COLOURS = {
+	Prospect: "gray",
+	New: "blue",
+	Active: "green",
+	Loyal: "purple",
+	"At Risk": "orange",
+	Churned: "red",
+};
+
+crm_profiles.stage_colour = (stage) => crm_profiles.STAGE_COLOURS[stage] || "gray";
+
 // The filters every profile report shares; `extra` are appended.
 crm_profiles.profile_filters = function (extra = [], { dates = true } = {}) {
 	const filters = [

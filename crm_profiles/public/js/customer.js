@@ -31,19 +31,11 @@ function crm_profiles_show_summary(frm) {
 		])
 		.then(({ message: p }) => {
 			if (!p || frm.doc.name !== frm.docname) return;
-			const stage_colours = {
-				Prospect: "gray",
-				New: "blue",
-				Active: "green",
-				Loyal: "purple",
-				"At Risk": "orange",
-				Churned: "red",
-			};
 			if (p.tier) frm.dashboard.add_indicator(__("Tier: {0}", [__(p.tier)]), "blue");
 			if (p.lifecycle_stage) {
 				frm.dashboard.add_indicator(
 					__("Stage: {0}", [__(p.lifecycle_stage)]),
-					stage_colours[p.lifecycle_stage] || "gray"
+					crm_profiles.stage_colour(p.lifecycle_stage)
 				);
 			}
 			if (p.rfm_segment) frm.dashboard.add_indicator(__("RFM: {0}", [__(p.rfm_segment)]), "purple");

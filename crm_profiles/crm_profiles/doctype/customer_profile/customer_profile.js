@@ -24,18 +24,15 @@ frappe.ui.form.on("Customer Profile", {
 			() => frappe.set_route("Form", "Customer", frm.doc.customer),
 			__("View")
 		);
+		frm.add_custom_button(__("Merge Into Another Customer"), () =>
+			crm_profiles.merge_dialog(frm.doc.customer, null)
+		, __("Actions"));
 		frm.add_custom_button(
 			__("Interactions"),
 			() => frappe.set_route("List", "Customer Interaction", { customer: frm.doc.customer }),
 			__("View")
 		);
-		if (frm.doc.lifecycle_stage) {
-			frm.dashboard.set_headline_alert(
-				`<span class="indicator-pill ${crm_profiles_stage_colour(frm.doc.lifecycle_stage)}">
-					${__(frm.doc.lifecycle_stage)}</span>` +
-					(frm.doc.tier ? ` &nbsp; ${__("Tier")}: <b>${frappe.utils.escape_html(frm.doc.tier)}</b>` : "")
-			);
-		}
+		crm_profiles_set_headline(frm);
 	},
 
 	primary_contact(frm) {
@@ -51,18 +48,26 @@ frappe.ui.form.on("Customer Profile", {
 	},
 });
 
-function crm_profiles_stage_colour(stage) {
-	return (
-		{
-			Prospect: "gray",
-			New: "blue",
-			Active: "green",
-			Loyal: "purple",
-			"At Risk": "orange",
-			Churned: "red",
-		}[stage] || "gray"
+// Stage, tier and RFM segment at a glance, with "Log Interaction" where a phone user sees it first.
+function crm_profiles_set_headline(frm) {
+	const esc = frappe.utils.escape_html;
+	const stage = frm.doc.lifecycle_stage || "Prospect";
+	const parts = [
+		`<span class="indicator-pill ${crm_profiles.stage_colour(stage)}">${__(stage)}</span>`,
+		frm.doc.tier ? `<span class="indicator-pill blue">${__("Tier")}: ${esc(__(frm.doc.tier))}</span>` : "",
+		frm.doc.rfm_segment ? `<span class="indicator-pill purple">${esc(__(frm.doc.rfm_segment))}</span>` : "",
+	];
+	frm.dashboard.set_headline_alert(
+		`<div class="flex justify-between align-center flex-wrap" style="gap: 8px">
+			<div class="flex flex-wrap" style="gap: 6px">${parts.join("")}</div>
+			<button class="btn btn-xs btn-primary crm-log-interaction">${__("Log Interaction")}</button>
+		</div>`
 	);
+	frm.layout.message.find(".crm-log-interaction").on("click", () => {
+		frappe.new_doc("Customer Interaction", { customer: frm.doc.customer });
+	});
 }
+
 
 function crm_profiles_render_purchases(frm) {
 	frappe
