@@ -1,0 +1,185 @@
+"""Time the floor, our full refresh, a naive per-customer loop, ERPNext's reports, our at-risk answer and
+the Sales Order submit with and without our hooks, on the same data, and print one table."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import frappe
+from frappe.utils import add_days, add_months, getdate
+
+from crm_profiles.analytics import indexes
+from crm_profiles.analytics.api import get_at_risk_customers
+from crm_profiles.analytics.refresh import full_refresh
+from crm_profiles.benchmark.seed import PREFIX
+
+FLOOR_SQL = """select customer, min(transaction_date), max(transaction_date), count(*), sum(base_net_total),
+	sum(transaction_date > %(start)s), sum(if(transaction_date > %(start)s, base_net_total, 0))
+	from `tabSales Order` where docstatus = 1 group by customer"""
+
+
+def timed(fn: Callable, repeat: int = 1) -> float:
+	"""Median wall time of ``repeat`` runs (after one warm-up run when repeating)."""
+	if repeat > 1:
+		fn()
+	times = []
+	for _ in range(repeat):
+		start = time.perf_counter()
+		fn()
+		times.append(time.perf_counter() - start)
+	return statistics.median(times)
+
+
+def floor() -> None:
+	frappe.db.sql(FLOOR_SQL, {"start": add_months(getdate(), -12)})
+
+
+def refresh_and_commit() -> None:
+	full_refresh()
+	frappe.db.commit()
+
+
+def naive_sample(sample: int) -> tuple[float, int]:
+	"""Per-customer ORM recompute and save, the way a loop in a controller would do it."""
+	customers = frappe.db.sql(
+		"select name from `tabCustomer Profile` where name like %s order by rand(7) limit %s", (f"{PREFIX}-C-%", sample), pluck=True
+	)
+	start_window = getdate(add_months(getdate(), -12))
+	today = getdate()
+	start = time.perf_counter()
+	for customer in customers:
+		orders = frappe.get_all(
+			"Sales Order", filters={"customer": customer, "docstatus": 1}, fields=["transaction_date", "base_net_total"]
+		)
+		doc = frappe.get_doc("Customer Profile", customer)
+		dates = [getdate(o.transaction_date) for o in orders]
+		doc.order_count = len(orders)
+		doc.lifetime_value = sum(o.base_net_total for o in orders)
+		doc.first_order_date = min(dates) if dates else None
+		doc.last_order_date = max(dates) if dates else None
+		doc.days_since_last_order = (today - max(dates)).days if dates else 0
+		doc.average_order_value = doc.lifetime_value / len(orders) if orders else 0
+		window = [o for o in orders if getdate(o.transaction_date) > start_window]
+		doc.window_order_count = len(window)
+		doc.window_value = sum(o.base_net_total for o in window)
+		doc.flags.ignore_permissions = True
+		doc.save()
+	elapsed = time.perf_counter() - start
+	frappe.db.rollback()
+	return elapsed, len(customers)
+
+
+def inactive_customers() -> None:
+	from erpnext.selling.report.inactive_customers.inactive_customers import execute
+
+	execute({"days_since_last_order": 90, "doctype": "Sales Order"})
+
+
+def acquisition_and_loyalty(company: str) -> None:
+	from erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty import execute
+
+	execute(frappe._dict(view_type="Territory", company=company, from_date=add_months(getdate(), -12), to_date=getdate()))
+
+
+def at_risk() -> None:
+	get_at_risk_customers(min_days=89, limit=0)  # the same question: 90 days or more since the last order
+
+
+def _submit_once(company: str, customer: str, item: str) -> float:
+	so = frappe.new_doc("Sales Order")
+	so.update({
+		"customer": customer, "company": company, "transaction_date": getdate(),
+		"delivery_date": add_days(getdate(), 7), "selling_price_list": "Standard Selling", "ignore_pricing_rule": 1,
+	})
+	so.append("items", {"item_code": item, "qty": 1, "rate": 100})
+	so.insert(ignore_permissions=True)
+	frappe.db.commit()
+	start = time.perf_counter()
+	so.submit()
+	frappe.db.commit()  # our update runs after the commit: count it
+	return time.perf_counter() - start
+
+
+def submit_times(company: str, rounds: int) -> tuple[float, float]:
+	"""Median submit (+ commit) time with our hooks on and off, interleaved so drift hits both."""
+	customers = frappe.db.sql(  # typical customers: a random sample, not only the heaviest buyers
+		"select name from `tabCustomer Profile` where name like %s order by rand(3) limit 20", f"{PREFIX}-C-%", pluck=True
+	)
+	item = frappe.db.get_value("Item", {"item_code": ("like", "_Bench Item%")})
+	hooks = frappe.get_doc_hooks()
+	with_ours = {dt: {ev: list(h) for ev, h in events.items()} for dt, events in hooks.items()}
+	without = {
+		dt: {ev: [h for h in handlers if not h.startswith("crm_profiles.analytics")] for ev, handlers in events.items()}
+		for dt, events in hooks.items()
+	}
+	on, off = [], []
+	_submit_once(company, customers[0], item)  # warm-up
+	for i in range(rounds):
+		customer = customers[i % len(customers)]
+		frappe.local.doc_events_hooks = with_ours
+		on.append(_submit_once(company, customer, item))
+		frappe.local.doc_events_hooks = without
+		off.append(_submit_once(company, customer, item))
+	frappe.local.doc_events_hooks = with_ours
+	return statistics.median(on), statistics.median(off)
+
+
+def run(company: str, sample: int = 1000, rounds: int = 60, skip_slow: bool = False, echo=print) -> list[tuple]:
+	customers = frappe.db.count("Customer Profile")
+	orders = frappe.db.count("Sales Order", {"docstatus": 1})
+	echo(f"dataset: {customers} customer profiles, {orders} submitted Sales Orders")
+	rows: list[tuple[str, float, str]] = []
+
+	indexes.drop_indexes()
+	floor_plain = timed(floor, 3)
+	refresh_plain = timed(refresh_and_commit, 3)
+	indexes.ensure_indexes()
+	floor_indexed = timed(floor, 3)
+	refresh_indexed = timed(refresh_and_commit, 3)
+	echo("floor and refresh timed")
+	naive_time, naive_n = naive_sample(sample)
+	naive_total = naive_time / max(naive_n, 1) * customers
+	echo("naive loop timed")
+	inactive = timed(inactive_customers)
+	echo("Inactive Customers timed")
+	loyalty = None if skip_slow else timed(lambda: acquisition_and_loyalty(company))
+	ours_at_risk = timed(at_risk, 3)
+	submit_on, submit_off = submit_times(company, rounds)
+	echo("submits timed")
+
+	f = floor_plain
+	rows = [
+		("(1) floor: bare GROUP BY customer, ERPNext's indexes", floor_plain, f),
+		("(1) floor with our covering index", floor_indexed, f),
+		("(2) our full refresh (figures, tiers, stages, RFM), ERPNext's indexes", refresh_plain, f),
+		("(2) our full refresh with our covering index", refresh_indexed, f),
+		(f"(3) naive per-customer ORM recompute + save ({naive_n} sampled, extrapolated)", naive_total, f),
+		("(4) ERPNext Inactive Customers (90 days)", inactive, f),
+		("(4) ERPNext Customer Acquisition and Loyalty (12 months)", loyalty, f),
+		("(5) our at-risk answer (>= 90 days, get_list with permissions)", ours_at_risk, f),
+		("(6) median Sales Order submit + commit, our hooks on", submit_on, f),
+		("(6) median Sales Order submit + commit, our hooks off", submit_off, f),
+	]
+	echo("")
+	echo("| What | Seconds | x floor |")
+	echo("|---|---:|---:|")
+	for label, seconds, base in rows:
+		if seconds is None:
+			echo(f"| {label} | skipped | |")
+		else:
+			echo(f"| {label} | {seconds:.3f} | {seconds / base:.2f}x |")
+	echo("")
+	best_refresh = min(refresh_plain, refresh_indexed)
+	checks = [
+		("full refresh <= 3x floor", best_refresh / floor_plain, "<= 3", best_refresh <= 3 * floor_plain),
+		("naive / full refresh >= 100x", naive_total / best_refresh, ">= 100", naive_total >= 100 * best_refresh),
+		("submit overhead <= 10%", submit_on / submit_off - 1, "<= 0.10", submit_on <= 1.10 * submit_off),
+		("at-risk / Inactive Customers <= 0.5", ours_at_risk / inactive, "<= 0.5", ours_at_risk <= 0.5 * inactive),
+	]
+	echo("| Target | Measured | Goal | Met |")
+	echo("|---|---:|---:|---|")
+	for label, value, goal, ok in checks:
+		echo(f"| {label} | {value:.3f} | {goal} | {'yes' if ok else 'NO'} |")
+	return rows

@@ -1,0 +1,48 @@
+"""bench commands of crm_profiles: ``bench --site SITE crm-profiles-benchmark``."""
+
+from __future__ import annotations
+
+import click
+from frappe.commands import get_site, pass_context
+
+SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
+
+
+@click.command("crm-profiles-benchmark")
+@click.option("--size", type=click.Choice(list(SIZES)), default="default", help="20k/200k or 100k/1M")
+@click.option("--customers", type=int, help="Override the number of customers")
+@click.option("--orders", type=int, help="Override the number of submitted Sales Orders")
+@click.option("--sample", type=int, default=1000, help="Customers in the naive loop's sample")
+@click.option("--rounds", type=int, default=60, help="Sales Orders submitted with and without our hooks")
+@click.option("--reseed", is_flag=True, help="Delete the seeded data and seed again")
+@click.option("--skip-slow", is_flag=True, help="Skip ERPNext's Customer Acquisition and Loyalty report")
+@pass_context
+def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, reseed, skip_slow):
+	"""Seed a synthetic dataset into a BENCHMARK site and time analytics side by side (never on production)."""
+	import frappe
+
+	from crm_profiles.benchmark import run, seed
+
+	site = get_site(context)
+	customers = customers or SIZES[size][0]
+	orders = orders or SIZES[size][1]
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.get_all(
+			"Company", pluck="name", limit=1
+		)[0]
+		if reseed:
+			seed.clear()
+		have = seed.seeded_counts()
+		if have != (customers, orders):
+			if any(have):
+				seed.clear()
+			seed.seed(customers, orders, company, echo=click.echo)
+		run.run(company, sample=sample, rounds=rounds, skip_slow=skip_slow, echo=click.echo)
+	finally:
+		frappe.destroy()
+
+
+commands = [crm_profiles_benchmark]
