@@ -125,10 +125,10 @@ def test_import_10000_interactions_reports_bad_rows_and_keeps_good_ones():
 	rows = ["Customer,Type,Subject,Date and Time,Status,Rating (1-5)"]
 	bad = set()
 	for i in range(10_000):
-		if i % 500 == 7:
-			rows.append(f"No Such Customer {i},Call,Imported call {i},2026-03-01 10:00:00,Completed,3")
+		if i % 500 == 7:  # no subject: refused by the mandatory check
+			rows.append(f"{customers[i % 20]},Call,,2026-03-01 10:00:00,Completed,3")
 			bad.add(i)
-		elif i % 500 == 8:
+		elif i % 500 == 8:  # rating out of range: refused by the interaction's validation
 			rows.append(f"{customers[i % 20]},Call,Imported call {i},2026-03-01 10:00:00,Completed,9")
 			bad.add(i)
 		else:

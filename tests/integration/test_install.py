@@ -114,6 +114,16 @@ def assert_defaults_exist():
 
 	ranks = dict(frappe.get_all("Customer Tier", fields=["name", "rank"], as_list=True))
 	assert ranks == {name: rank for name, rank, *_rest in DEFAULT_TIERS}
+	onboarding = frappe.get_doc("Module Onboarding", "CRM Profiles")
+	assert [s.step for s in onboarding.steps] == [
+		"Review Customer Tiers",
+		"Choose Who Gets Follow-ups",
+		"Refresh Customer Figures",
+		"Open Customer 360",
+	]
+	workspace = frappe.get_doc("Workspace", "Customer Profiles")
+	assert {c.number_card_name for c in workspace.number_cards} >= {"Customer Profiles", "Customers At Risk"}
+	assert frappe.db.exists("Print Format", "Customer Profile")
 	stored = {r[0] for r in frappe.db.sql("select field from tabSingles where doctype = 'CRM Profile Settings'")}
 	for df in frappe.get_meta("CRM Profile Settings").fields:
 		if df.default is not None and df.fieldtype not in frappe.model.no_value_fields:
