@@ -20,8 +20,13 @@ def on_order_event(doc, method=None) -> None:
 	"""Sales Order / Sales Invoice on_submit and on_cancel."""
 	if not doc.get("customer"):
 		return
-	config = figures.load_config()
-	if not config.update_on_events or config.source != doc.doctype:
+	settings = dict(
+		frappe.db.sql(
+			"select field, value from `tabSingles` where doctype = %s and field in ('figures_source', 'update_on_order_events')",
+			figures.SETTINGS,
+		)
+	)
+	if settings.get("update_on_order_events") in ("0", 0) or (settings.get("figures_source") or "Sales Order") != doc.doctype:
 		return
 	schedule_recompute(doc.customer)
 

@@ -223,7 +223,7 @@ def compute_rules(figures: dict, current: dict, config: Config, today: date) -> 
 
 def compute_scores(figures: dict, cuts: dict) -> dict:
 	r, f, m = rfm.rfm_scores(figures["order_count"], figures["days_since_last_order"], figures["lifetime_value"], cuts)
-	return {"recency_score": r, "frequency_score": f, "monetary_score": m, "rfm_segment": rfm.segment(r, f, m)}
+	return {"recency_score": r, "frequency_score": f, "monetary_score": m, "rfm_segment": rfm.segment(r, f, m) or None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,8 +281,13 @@ def rule_changes(name: str, current: dict, new: dict) -> list[tuple]:
 # ---------------------------------------------------------------------------------------------
 
 
-def refresh_range(config: Config, today: date, lo: str | None = None, hi: str | None = None) -> int:
+def refresh_range(
+	config: Config, today: date, lo: str | None = None, hi: str | None = None, score: bool = False
+) -> int:
 	"""Figures, tier and stage for profiles with ``lo <= name < hi``; scores are set by ``rescore``.
+
+	With ``score`` (a single range over every profile) the scores are computed from the rows in hand,
+	as ``rescore`` would, and written in the same statements.
 
 	The chunk's profiles are locked first, so an order submitted meanwhile waits and recomputes after
 	this chunk commits; nothing written by an incremental update is overwritten with older figures.
@@ -310,9 +315,23 @@ def refresh_range(config: Config, today: date, lo: str | None = None, hi: str | 
 		rules = compute_rules(figures, current, config, today)
 		rows.append({"name": current.name, **figures, **rules, "figures_updated_on": now})
 		changes += rule_changes(current.name, current, rules)
-	write_back(rows, (*FIGURE_FIELDS, *RULE_FIELDS, "figures_updated_on"))
+	columns = (*FIGURE_FIELDS, *RULE_FIELDS, "figures_updated_on")
+	if score:
+		cuts = set_cut_points(config, [(r["order_count"], r["days_since_last_order"], r["lifetime_value"]) for r in rows])
+		for row in rows:
+			row.update(compute_scores(row, cuts))
+		columns = (*columns, *SCORE_FIELDS)
+	write_back(rows, columns)
 	log_changes(changes)
 	return len(profiles)
+
+
+def set_cut_points(config: Config, rows: list[tuple]) -> dict:
+	"""Quintile cut points from (order_count, days, lifetime_value) of every profile, stored in the settings."""
+	if config.rfm_mode != "Fixed Thresholds":
+		config.cuts = rfm.cut_points_from(rows)
+		frappe.db.set_single_value(SETTINGS, "rfm_cut_points", json.dumps(config.cuts), update_modified=False)
+	return config.cuts
 
 
 def rescore(config: Config) -> int:
@@ -327,11 +346,7 @@ def rescore(config: Config) -> int:
 		from `tabCustomer Profile`""",
 		as_dict=True,
 	)
-	cuts = config.cuts
-	if config.rfm_mode != "Fixed Thresholds":
-		cuts = rfm.cut_points_from([(r.order_count, r.days_since_last_order, r.lifetime_value) for r in rows])
-		frappe.db.set_single_value(SETTINGS, "rfm_cut_points", json.dumps(cuts), update_modified=False)
-		config.cuts = cuts
+	cuts = set_cut_points(config, [(r.order_count, r.days_since_last_order, r.lifetime_value) for r in rows])
 	changed = []
 	for r in rows:
 		scores = compute_scores(r, cuts)

@@ -24,8 +24,12 @@ def full_refresh(today: date | str | None = None, chunk_size: int | None = None)
 	"""Refresh figures, tiers, stages and RFM of every profile in this process; returns counts."""
 	today = figures.as_of(today)
 	config = figures.load_config()
+	if not chunk_size:  # one range: figures and scores in one pass and one write
+		profiles = figures.refresh_range(config, today, score=True)
+		frappe.db.set_single_value(SETTINGS, "last_full_refresh_on", now_datetime(), update_modified=False)
+		return {"profiles": profiles, "chunks": 1}
 	profiles = 0
-	bounds = figures.chunk_bounds(chunk_size) if chunk_size else [(None, None)]
+	bounds = figures.chunk_bounds(chunk_size)
 	for lo, hi in bounds:
 		profiles += figures.refresh_range(config, today, lo, hi)
 	rescored = figures.rescore(config)

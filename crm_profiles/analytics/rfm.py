@@ -92,10 +92,12 @@ def rfm_scores(
 	"""(R, F, M) for one customer; (0, 0, 0) without orders or without cut points."""
 	if not order_count or not all(cuts.get(k) for k in ("recency", "frequency", "monetary")):
 		return 0, 0, 0
+	# Floats throughout: a Decimal compares exactly with a float cut point, so 1234.56 (Decimal) would
+	# score above the cut point 1234.56 (float) and a full refresh and an incremental update could differ.
 	return (
-		score_lower_is_better(days_since_last_order, cuts["recency"]),
-		score_higher_is_better(order_count, cuts["frequency"]),
-		score_higher_is_better(lifetime_value, cuts["monetary"]),
+		score_lower_is_better(int(days_since_last_order), cuts["recency"]),
+		score_higher_is_better(int(order_count), cuts["frequency"]),
+		score_higher_is_better(float(lifetime_value), cuts["monetary"]),
 	)
 
 

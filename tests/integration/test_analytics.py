@@ -1,0 +1,407 @@
+"""Purchase figures, tiers, lifecycle stages and RFM on a real site, from real submitted Sales Orders."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import frappe
+import pytest
+from frappe.utils import add_days, add_months, getdate
+from freezegun import freeze_time
+
+from crm_profiles.analytics import figures
+from crm_profiles.analytics.refresh import full_refresh
+from support.factories import make_customer
+from support.sales import COMPANY, ensure_eur_company, ensure_item, make_order
+
+SETTINGS = "CRM Profile Settings"
+COMPARED = (*figures.FIGURE_FIELDS, "tier", "lifecycle_stage")
+SCORED = (*COMPARED, *figures.SCORE_FIELDS)
+DEFAULTS = {
+	"figures_source": "Sales Order",
+	"order_value": "Net Total",
+	"window_months": 12,
+	"figures_company": None,
+	"update_on_order_events": 1,
+	"rfm_mode": "Quintiles",
+	"recency_thresholds": "30,90,180,365",
+	"frequency_thresholds": "1,2,4,8",
+	"monetary_thresholds": "1000,5000,20000,50000",
+	"rfm_cut_points": None,
+	"new_customer_days": 90,
+	"loyal_min_orders": 5,
+	"at_risk_days": 90,
+	"churned_days": 365,
+}
+
+
+def set_settings(**values) -> None:
+	for key, value in values.items():
+		frappe.db.set_single_value(SETTINGS, key, value, update_modified=False)
+
+
+@pytest.fixture(autouse=True)
+def analytics_settings():
+	"""Known settings and no tiers; the test transaction rolls both back."""
+	set_settings(**DEFAULTS)
+	frappe.db.delete("Customer Tier")
+	yield
+
+
+def make_tier(name: str, rank: int, **criteria) -> str:
+	frappe.get_doc({"doctype": "Customer Tier", "tier_name": name, "rank": rank, **criteria}).insert()
+	return name
+
+
+def profile(customer: str, fields=SCORED) -> dict:
+	return frappe.db.get_value("Customer Profile", customer, list(fields), as_dict=True)
+
+
+def changes(customer: str, kind: str) -> list[tuple]:
+	return [
+		(r.from_value, r.to_value, r.reason)
+		for r in frappe.get_all(
+			"Customer Profile Change",
+			filters={"customer_profile": customer, "change_type": kind},
+			fields=["from_value", "to_value", "reason"],
+			order_by="changed_on asc, creation asc",
+		)
+	]
+
+
+def cancel_and_amend(so, rate: float):
+	so.cancel()
+	amended = frappe.copy_doc(so)
+	amended.amended_from = so.name
+	amended.docstatus = 0
+	for row in amended.items:
+		row.rate = rate
+	amended.insert()
+	amended.submit()
+	return amended
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Crafted histories
+# ---------------------------------------------------------------------------------------------
+
+
+def test_crafted_history_gives_exact_figures():
+	today = getdate()
+	item = ensure_item()
+	customer = make_customer().name
+	boundary = add_months(today, -12)
+	make_order(customer, boundary, 1000)  # on the window boundary: outside the window
+	make_order(customer, add_days(boundary, 1), 200)  # the day after: inside
+	make_order(customer, add_days(today, -100), 0, items=[(item, 3, 100), (item, 1, 200)])  # 500
+	make_order(customer, add_days(today, -10), 250).cancel()  # cancelled: never counted
+	amended = cancel_and_amend(make_order(customer, add_days(today, -5), 300), 350)  # counts 350 once
+	assert amended.docstatus == 1 and amended.base_net_total == 350
+
+	expected = {
+		"first_order_date": getdate(boundary),
+		"last_order_date": getdate(add_days(today, -5)),
+		"days_since_last_order": 5,
+		"order_count": 4,
+		"lifetime_value": 2050,
+		"average_order_value": 512.5,
+		"window_order_count": 3,
+		"window_value": 1050,
+	}
+	assert profile(customer, figures.FIGURE_FIELDS) == expected  # after the incremental updates
+	full_refresh()
+	assert profile(customer, figures.FIGURE_FIELDS) == expected  # and after a full refresh
+
+	set_settings(window_months=3)
+	full_refresh()
+	assert profile(customer, ("window_order_count", "window_value")) == {"window_order_count": 1, "window_value": 350}
+
+
+def test_two_companies_and_two_currencies_use_company_currency():
+	today = getdate()
+	eur_company = ensure_eur_company()
+	customer = make_customer().name
+	in_usd_company = make_order(customer, add_days(today, -20), 100, currency="EUR", conversion_rate=1.1)
+	in_eur_company = make_order(customer, add_days(today, -10), 200, company=eur_company)
+	assert (in_usd_company.base_net_total, in_usd_company.net_total) == (110, 100)
+	assert (in_eur_company.currency, in_eur_company.base_net_total) == ("EUR", 200)
+
+	full_refresh()
+	assert profile(customer, ("order_count", "lifetime_value", "average_order_value")) == {
+		"order_count": 2,
+		"lifetime_value": 310,  # 110 (USD company) + 200 (EUR company), each in its company currency
+		"average_order_value": 155,
+	}
+	set_settings(figures_company=COMPANY)
+	full_refresh()
+	assert profile(customer, ("order_count", "lifetime_value", "first_order_date")) == {
+		"order_count": 1,
+		"lifetime_value": 110,
+		"first_order_date": getdate(add_days(today, -20)),
+	}
+
+
+def test_grand_total_setting_reads_base_grand_total():
+	customer = make_customer().name
+	so = make_order(customer, add_days(getdate(), -3), 120)
+	frappe.db.set_value("Sales Order", so.name, "base_grand_total", 132)  # as if it carried 10% tax
+	set_settings(order_value="Grand Total")
+	full_refresh()
+	assert profile(customer, ("lifetime_value",)) == {"lifetime_value": 132}
+	set_settings(order_value="Net Total")
+	full_refresh()
+	assert profile(customer, ("lifetime_value",)) == {"lifetime_value": 120}
+
+
+def test_a_customer_without_orders_is_a_prospect_with_empty_figures():
+	customer = make_customer().name
+	full_refresh()
+	assert profile(customer) == {
+		"first_order_date": None,
+		"last_order_date": None,
+		"days_since_last_order": 0,
+		"order_count": 0,
+		"lifetime_value": 0,
+		"average_order_value": 0,
+		"window_order_count": 0,
+		"window_value": 0,
+		"tier": None,
+		"lifecycle_stage": "Prospect",
+		"recency_score": 0,
+		"frequency_score": 0,
+		"monetary_score": 0,
+		"rfm_segment": None,
+	}
+
+
+def test_purchase_history_shows_top_items_and_recent_orders():
+	from crm_profiles.analytics.api import get_purchase_history
+
+	a, b = ensure_item("_CRM Analytics Item A"), ensure_item("_CRM Analytics Item B")
+	customer = make_customer().name
+	first = make_order(customer, add_days(getdate(), -9), 0, items=[(a, 1, 50), (b, 2, 100)])
+	second = make_order(customer, add_days(getdate(), -2), 0, items=[(a, 10, 50)])
+	history = get_purchase_history(customer)
+	assert [(i.item_code, i.value) for i in history["top_items"]] == [(a, 550), (b, 200)]
+	assert [o.name for o in history["recent_orders"]] == [second.name, first.name]
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Tiers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_tier_boundaries_history_and_lock():
+	make_tier("_Gold", 30, min_window_value=1000, min_order_count=2)
+	make_tier("_Silver", 20, min_window_value=500)
+	make_tier("_Recent", 10, max_days_since_last_order=30)
+	today = getdate()
+	customer = make_customer().name
+
+	make_order(customer, add_days(today, -40), 499)
+	assert profile(customer, ("tier",)) == {"tier": None}  # 499 < 500 and 40 days > 30
+	make_order(customer, add_days(today, -30), 1)
+	assert profile(customer, ("tier",)) == {"tier": "_Silver"}  # exactly 500; 30 days is also within _Recent
+	make_order(customer, add_days(today, -20), 500)
+	assert profile(customer, ("tier",)) == {"tier": "_Gold"}  # exactly 1000 in three orders
+	assert changes(customer, "Tier") == [("", "_Silver", "Rule"), ("_Silver", "_Gold", "Rule")]
+
+	doc = frappe.get_doc("Customer Profile", customer)
+	doc.tier, doc.tier_locked, doc.tier_lock_reason = "_Recent", 1, "Agreed with the account owner"
+	doc.save()
+	assert changes(customer, "Tier")[-1] == ("_Gold", "_Recent", "Manual")
+	make_order(customer, add_days(today, -1), 5000)
+	full_refresh()
+	assert profile(customer, ("tier", "lifetime_value")) == {"tier": "_Recent", "lifetime_value": 6000}
+	assert len(changes(customer, "Tier")) == 3  # the engine never touched the locked tier
+
+	doc.reload()
+	doc.tier_locked = 0
+	doc.save()
+	full_refresh()
+	assert profile(customer, ("tier",)) == {"tier": "_Gold"}
+	assert changes(customer, "Tier")[-1] == ("_Recent", "_Gold", "Rule")
+
+
+@pytest.mark.parametrize(
+	"criterion, passing, failing",
+	[
+		({"min_window_value": 300}, [(-5, 300)], [(-5, 299.99)]),
+		({"min_order_count": 2}, [(-5, 1), (-6, 1)], [(-5, 1), (-400, 1)]),
+		({"min_tenure_months": 6}, [(-190, 1)], [(-170, 1)]),
+		({"max_days_since_last_order": 30}, [(-30, 1)], [(-31, 1)]),
+	],
+)
+def test_each_tier_criterion_on_its_own(criterion, passing, failing):
+	make_tier("_Only", 5, **criterion)
+	today = getdate()
+	good, bad = make_customer().name, make_customer().name
+	for days, rate in passing:
+		make_order(good, add_days(today, days), rate)
+	for days, rate in failing:
+		make_order(bad, add_days(today, days), rate)
+	full_refresh()
+	assert profile(good, ("tier",)) == {"tier": "_Only"}
+	assert profile(bad, ("tier",)) == {"tier": None}
+
+
+def test_saving_the_form_never_overwrites_computed_figures():
+	customer = make_customer().name
+	stale = frappe.get_doc("Customer Profile", customer)
+	make_order(customer, add_days(getdate(), -1), 700)
+	stale.notes = "Prefers email"
+	stale.save()
+	assert profile(customer, ("order_count", "lifetime_value")) == {"order_count": 1, "lifetime_value": 700}
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Lifecycle stages as time passes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_lifecycle_transitions_with_frozen_dates():
+	set_settings(new_customer_days=30, loyal_min_orders=3, at_risk_days=60, churned_days=120)
+	set_settings(update_on_order_events=0)  # only the (frozen) nightly refresh moves the stage here
+	customer = make_customer().name
+	with freeze_time("2026-01-01 12:00"):
+		full_refresh()
+		assert profile(customer, ("lifecycle_stage",)) == {"lifecycle_stage": "Prospect"}
+	make_order(customer, "2026-01-01", 100)
+	stages = {}
+	for day in ("2026-01-10", "2026-02-15", "2026-03-15", "2026-05-15"):
+		with freeze_time(f"{day} 12:00"):  # noon: the same date in every system time zone
+			full_refresh()
+			stages[day] = profile(customer, ("lifecycle_stage", "days_since_last_order"))
+	assert stages == {
+		"2026-01-10": {"lifecycle_stage": "New", "days_since_last_order": 9},
+		"2026-02-15": {"lifecycle_stage": "Active", "days_since_last_order": 45},
+		"2026-03-15": {"lifecycle_stage": "At Risk", "days_since_last_order": 73},
+		"2026-05-15": {"lifecycle_stage": "Churned", "days_since_last_order": 134},
+	}
+	make_order(customer, "2026-05-20", 100)
+	make_order(customer, "2026-05-25", 100)
+	with freeze_time("2026-05-26 12:00"):
+		full_refresh()
+		assert profile(customer, ("lifecycle_stage",)) == {"lifecycle_stage": "Loyal"}
+	assert changes(customer, "Lifecycle Stage")[-5:] == [
+		("Prospect", "New", "Rule"),
+		("New", "Active", "Rule"),
+		("Active", "At Risk", "Rule"),
+		("At Risk", "Churned", "Rule"),
+		("Churned", "Loyal", "Rule"),
+	]
+
+
+def test_a_loyal_tier_makes_the_stage_loyal():
+	make_tier("_VIP", 50, is_loyal=1, min_window_value=1000)
+	customer = make_customer().name
+	make_order(customer, add_days(getdate(), -200), 10)  # tenure beyond "New"
+	make_order(customer, add_days(getdate(), -2), 1000)
+	assert profile(customer, ("tier", "lifecycle_stage")) == {"tier": "_VIP", "lifecycle_stage": "Loyal"}
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Incremental equals full; RFM; idempotence
+# ---------------------------------------------------------------------------------------------
+
+
+def _random_history(rng: random.Random, customers: list[str], orders: int) -> None:
+	today = getdate()
+	for _ in range(orders):
+		customer = rng.choice(customers)
+		so = make_order(customer, add_days(today, -rng.randint(0, 800)), round(rng.uniform(5, 3000), 2), qty=rng.randint(1, 3))
+		roll = rng.random()
+		if roll < 0.08:
+			so.cancel()
+		elif roll < 0.12:
+			cancel_and_amend(so, round(rng.uniform(5, 3000), 2))
+
+
+def _snapshot(customers: list[str], fields) -> dict:
+	return {c: profile(c, fields) for c in customers}
+
+
+def test_incremental_updates_equal_a_full_refresh_for_200_random_orders():
+	set_settings(rfm_mode="Fixed Thresholds", loyal_min_orders=8)
+	make_tier("_Gold", 30, min_window_value=8000, min_order_count=4, max_days_since_last_order=120)
+	make_tier("_Silver", 20, min_window_value=2000, min_tenure_months=6)
+	make_tier("_Bronze", 10, min_order_count=1)
+	rng = random.Random(20261123)
+	customers = [make_customer().name for _ in range(20)]
+	_random_history(rng, customers, 200)
+
+	incremental = _snapshot(customers, SCORED)
+	submitted = frappe.db.count("Sales Order", {"customer": ("in", customers), "docstatus": 1})
+	assert sum(p["order_count"] for p in incremental.values()) == submitted
+	assert len({p["tier"] for p in incremental.values()}) > 1
+	full_refresh()
+	assert _snapshot(customers, SCORED) == incremental
+
+	# The same holds in quintile mode for what the incremental path promises (figures, tier, stage)
+	set_settings(rfm_mode="Quintiles")
+	full_refresh()
+	after_full = _snapshot(customers, SCORED)
+	for customer in customers:
+		figures.recompute_customer(customer)
+	assert _snapshot(customers, SCORED) == after_full  # scores from the stored cut points agree too
+
+
+def test_full_refresh_is_idempotent_and_scores_every_customer_with_orders():
+	rng = random.Random(7)
+	customers = [make_customer().name for _ in range(10)]
+	_random_history(rng, customers, 40)
+	full_refresh()
+	first = _snapshot(customers, SCORED)
+	first_changes = frappe.db.count("Customer Profile Change")
+	full_refresh()
+	assert _snapshot(customers, SCORED) == first
+	assert frappe.db.count("Customer Profile Change") == first_changes  # nothing changed, nothing logged
+	for values in first.values():
+		if values["order_count"]:
+			assert all(1 <= values[k] <= 5 for k in ("recency_score", "frequency_score", "monetary_score"))
+			assert values["rfm_segment"]
+
+
+def test_chunked_refresh_equals_a_single_pass():
+	rng = random.Random(11)
+	customers = [make_customer().name for _ in range(12)]
+	_random_history(rng, customers, 30)
+	full_refresh()
+	single = _snapshot(customers, SCORED)
+	set_settings(rfm_cut_points=None)
+	frappe.db.sql("update `tabCustomer Profile` set order_count = 0, lifetime_value = 0, recency_score = 0")
+	result = full_refresh(chunk_size=3)
+	assert result["chunks"] > 3
+	assert _snapshot(customers, SCORED) == single
+
+
+def test_disabled_order_events_leave_the_profile_to_the_nightly_refresh():
+	set_settings(update_on_order_events=0)
+	customer = make_customer().name
+	make_order(customer, add_days(getdate(), -1), 80)
+	assert profile(customer, ("order_count",)) == {"order_count": 0}
+	full_refresh()
+	assert profile(customer, ("order_count", "lifetime_value")) == {"order_count": 1, "lifetime_value": Decimal(80)}
+
+
+def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(monkeypatch):
+	from crm_profiles.analytics import refresh
+
+	rng = random.Random(5)
+	customers = [make_customer().name for _ in range(8)]
+	_random_history(rng, customers, 20)
+	full_refresh()
+	expected = _snapshot(customers, SCORED)
+	frappe.db.sql("update `tabCustomer Profile` set order_count = 0, lifetime_value = 0, recency_score = 0")
+
+	jobs = []
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: jobs.append((method, kwargs)))
+	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # the jobs commit; this test rolls back
+	refresh.enqueue_full_refresh(chunk_size=5)
+	assert len(jobs) > 2
+	assert {(m, k["queue"], k["deduplicate"]) for m, k in jobs} == {("crm_profiles.analytics.refresh.run_chunk", "long", True)}
+	assert len({k["job_id"] for _m, k in jobs}) == len(jobs)
+	for _method, kwargs in reversed(jobs):  # workers finish in any order
+		refresh.run_chunk(run=kwargs["run"], lo=kwargs["lo"], hi=kwargs["hi"], today=kwargs["today"])
+	assert _snapshot(customers, SCORED) == expected
