@@ -89,3 +89,34 @@ globals().setdefault("scheduler_events", {}).setdefault("daily_long", []).append
 after_migrate = [*_as_list(globals().get("after_migrate")), "crm_profiles.analytics.indexes.ensure_indexes"]
 after_install = [*_as_list(after_install), "crm_profiles.analytics.indexes.ensure_indexes"]
 before_uninstall = [*_as_list(before_uninstall), "crm_profiles.analytics.indexes.drop_indexes"]
+
+
+# Interactions, follow-ups (回访), complaints and surveys (crm_profiles.interactions)
+# ----------------------------------------------------------------------------------
+# The complaint workflow (Open -> In Progress -> Resolved -> Closed), editable in the desk
+fixtures += [
+	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Resolved", "Closed"]]]},
+	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Start Work", "Resolve", "Close", "Reopen"]]]},
+	{"dt": "Workflow", "filters": [["name", "=", "Customer Complaint"]]},
+]
+# Automatic capture: each source document becomes one interaction; deleting it marks the interaction
+for _source, _handler in {
+	"Communication": "on_communication_update",
+	"Call Log": "on_call_log_update",
+	"Issue": "on_issue_update",
+	"Event": "on_event_update",
+	"Appointment": "on_appointment_update",
+}.items():
+	_add_doc_events(
+		_source,
+		{
+			"on_update": f"crm_profiles.interactions.capture.{_handler}",
+			"on_trash": "crm_profiles.interactions.capture.mark_source_deleted",
+		},
+	)
+_add_doc_events("ToDo", {"on_update": "crm_profiles.interactions.followups.on_todo_update"})
+_add_doc_events("Customer Profile", {"on_update": "crm_profiles.interactions.followups.on_profile_update"})
+# Tier contact intervals, profile reviews and the overdue flag
+globals().setdefault("scheduler_events", {}).setdefault("daily_long", []).append(
+	"crm_profiles.interactions.followups.run_daily"
+)

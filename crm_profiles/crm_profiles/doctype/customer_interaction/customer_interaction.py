@@ -4,7 +4,11 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import add_to_date, now_datetime
 
+from crm_profiles.interactions import followups
+from crm_profiles.interactions.engagement import refresh_engagement
+from crm_profiles.interactions.settings import setting
 from crm_profiles.profiles.sync import create_missing_profiles
 
 
@@ -18,33 +22,42 @@ class CustomerInteraction(Document):
 		from frappe.types import DF
 
 		channel: DF.Literal["", "Phone", "Email", "In Person", "Video Call", "Chat", "Social Media", "Website", "Other"]
+		complaint_status: DF.Link | None
 		contact_person: DF.Link | None
 		customer: DF.Link
 		customer_group: DF.Link | None
 		customer_name: DF.Data | None
+		deleted_source_name: DF.Data | None
 		direction: DF.Literal["Outbound", "Inbound"]
 		follow_up_assignee: DF.Link | None
 		follow_up_date: DF.Date | None
+		follow_up_of: DF.Link | None
 		follow_up_required: DF.Check
 		interaction_date: DF.Datetime
 		interaction_owner: DF.Link | None
 		interaction_type: DF.Literal["Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"]
 		naming_series: DF.Literal["CI-.YYYY.-"]
+		nps: DF.Literal["", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
 		outcome: DF.SmallText | None
 		profile: DF.Link | None
 		rating: DF.Int
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
+		response_due_on: DF.Datetime | None
+		source_deleted: DF.Check
 		status: DF.Literal["Open", "Completed", "Cancelled"]
 		subject: DF.Data
 		summary: DF.TextEditor | None
+		survey_nonce: DF.Data | None
 		territory: DF.Link | None
 	# end: auto-generated types
 	def validate(self):
 		self.validate_customer()
 		self.set_profile()
 		self.validate_rating()
+		self.validate_nps()
 		self.validate_follow_up()
+		self.set_complaint_fields()
 
 	def validate_customer(self):
 		if not self.customer:
@@ -54,6 +67,13 @@ class CustomerInteraction(Document):
 
 	def on_update(self):
 		self.ensure_profile()
+		followups.on_interaction_update(self)
+
+	def on_trash(self):
+		followups.on_interaction_trash(self)
+
+	def after_delete(self):
+		refresh_engagement([self.customer])
 
 	def set_profile(self):
 		"""Link the customer's profile and copy the customer's scope (territory, group) for permissions."""
@@ -70,6 +90,22 @@ class CustomerInteraction(Document):
 				title=_("Invalid rating"),
 			)
 
+	def validate_nps(self):
+		if self.nps not in (None, "") and not (str(self.nps).isdigit() and 0 <= int(self.nps) <= 10):
+			frappe.throw(_("{0} must be between 0 and 10.").format(frappe.bold(_("NPS (0-10)"))))
+
+	def set_complaint_fields(self):
+		"""A complaint is due for a response after the configured hours; its workflow state sets its status."""
+		if self.interaction_type != "Complaint":
+			return
+		hours = setting("complaint_response_hours")
+		if not self.response_due_on and hours:
+			self.response_due_on = add_to_date(self.interaction_date or now_datetime(), hours=hours)
+		if self.complaint_status in ("Resolved", "Closed"):
+			self.status = "Completed"
+		elif self.status != "Cancelled":
+			self.status = "Open"
+
 	def validate_follow_up(self):
 		if not self.follow_up_required:
 			return
@@ -83,3 +119,9 @@ class CustomerInteraction(Document):
 		if not self.profile:
 			create_missing_profiles([self.customer])
 			self.db_set("profile", self.customer, update_modified=False)
+
+
+def on_doctype_update():
+	"""The profile timeline and the engagement figures read a customer's interactions newest first."""
+	frappe.db.add_index("Customer Interaction", ["customer", "interaction_date"])
+	frappe.db.add_index("Customer Interaction", ["reference_doctype", "reference_name"])

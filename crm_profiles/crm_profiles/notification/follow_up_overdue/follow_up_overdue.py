@@ -1,0 +1,5 @@
+"""Context for the standard notification; the template is the .md file beside it."""
+
+
+def get_context(context):
+	pass

@@ -1,0 +1,163 @@
+"""NPS and CSAT surveys answered from an emailed link, without a desk account.
+
+The link carries a token ``<payload>.<signature>``: the payload names the customer, the expiry and a
+random id; the signature is an HMAC-SHA256 over the payload with a key derived from the site's own
+``encryption_key``. A token is refused when its signature does not match (tampered), when it has
+expired, or when an answer with its id already exists (used). The id is stored on the Feedback
+interaction in a unique column, so even two simultaneous answers cannot both be accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, escape_html, get_datetime, get_url, now_datetime
+from frappe.utils.password import get_encryption_key
+
+from crm_profiles.interactions.settings import setting
+
+INTERACTION = "Customer Interaction"
+PROFILE = "Customer Profile"
+SURVEY_ROUTE = "/crm_survey"
+COMMENT_LENGTH = 2000
+
+
+class SurveyTokenError(frappe.ValidationError):
+	"""A survey token that must be refused; ``reason`` is "tampered", "expired" or "used"."""
+
+	def __init__(self, reason: str):
+		super().__init__(reason)
+		self.reason = reason
+
+
+def _key() -> bytes:
+	return hashlib.sha256(b"crm_profiles.survey:" + get_encryption_key().encode()).digest()
+
+
+def _b64(data: bytes) -> str:
+	return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+	return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(payload: str) -> str:
+	return _b64(hmac.new(_key(), payload.encode(), hashlib.sha256).digest())
+
+
+def make_token(customer: str, valid_days: int | None = None) -> str:
+	days = valid_days if valid_days is not None else setting("survey_validity_days")
+	expires = get_datetime(add_days(now_datetime(), days)).replace(microsecond=0)
+	payload = _b64(json.dumps({"c": customer, "x": expires.isoformat(), "n": secrets.token_urlsafe(16)}).encode())
+	return f"{payload}.{_sign(payload)}"
+
+
+def read_token(token: str | None) -> dict:
+	"""The token's claims, or SurveyTokenError. Checks signature, then expiry, then single use."""
+	payload, _dot, signature = (token or "").partition(".")
+	if not payload or not signature or not hmac.compare_digest(_sign(payload), signature):
+		raise SurveyTokenError("tampered")
+	try:
+		claims = json.loads(_unb64(payload))
+		customer, expires, nonce = str(claims["c"]), get_datetime(claims["x"]), str(claims["n"])
+	except Exception:
+		raise SurveyTokenError("tampered") from None
+	if now_datetime() > expires:
+		raise SurveyTokenError("expired")
+	if not frappe.db.exists(PROFILE, customer):
+		raise SurveyTokenError("tampered")
+	if frappe.db.exists(INTERACTION, {"survey_nonce": nonce}):
+		raise SurveyTokenError("used")
+	return {"customer": customer, "expires": expires, "nonce": nonce}
+
+
+def survey_url(customer: str) -> str:
+	return get_url(f"{SURVEY_ROUTE}?token={make_token(customer)}")
+
+
+def _score(value, low: int, high: int, label: str) -> int:
+	text = str(value if value is not None else "").strip()
+	if not text.isdigit() or not low <= int(text) <= high:
+		frappe.throw(_("Please choose a {0} from {1} to {2}.").format(label, low, high))
+	return int(text)
+
+
+def record_answer(token: str, nps, csat, comment: str | None = None) -> str:
+	"""Check the token strictly, then store the answer as a Feedback interaction. Returns its name."""
+	claims = read_token(token)
+	nps = _score(nps, 0, 10, _("recommendation score"))
+	csat = _score(csat, 1, 5, _("satisfaction rating"))
+	doc = frappe.get_doc(
+		{
+			"doctype": INTERACTION,
+			"customer": claims["customer"],
+			"interaction_type": "Feedback",
+			"channel": "Website",
+			"direction": "Inbound",
+			"status": "Completed",
+			"interaction_date": now_datetime(),
+			"interaction_owner": frappe.db.get_value(PROFILE, claims["customer"], "account_owner"),
+			"subject": _("Survey answer: NPS {0}, CSAT {1}").format(nps, csat),
+			"summary": escape_html((comment or "").strip()[:COMMENT_LENGTH]) or None,
+			"nps": str(nps),
+			"rating": csat,
+			"survey_nonce": claims["nonce"],
+		}
+	)
+	# Safe: the signed, unexpired, unused token is the customer's authority to answer, and it names
+	# the customer; nothing else from the request reaches the document but the two scores and a comment.
+	doc.flags.ignore_permissions = True
+	try:
+		doc.insert()
+	except frappe.UniqueValidationError:
+		raise SurveyTokenError("used") from None
+	return doc.name
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def submit(token: str, nps: int, csat: int, comment: str | None = None) -> dict:
+	"""Answer a survey from its link. Guest-allowed: the token is the only authority."""
+	try:
+		record_answer(token, nps, csat, comment)
+	except SurveyTokenError as e:
+		frappe.throw(refusal_message(e.reason), SurveyTokenError, title=_("Survey link not valid"))
+	return {"ok": True, "message": _("Thank you for your feedback.")}
+
+
+def refusal_message(reason: str) -> str:
+	return {
+		"used": _("This survey link has already been used. Thank you, your answer was recorded."),
+		"expired": _("This survey link has expired. Please ask us for a new one."),
+	}.get(reason, _("This survey link is not valid. Please use the link from your email exactly as sent."))
+
+
+@frappe.whitelist(methods=["POST"])
+def send_survey(customer: str) -> dict:
+	"""Email the customer a survey link (from the profile form)."""
+	if not frappe.has_permission(PROFILE, "write", customer):
+		frappe.throw(_("Not permitted to send a survey to {0}.").format(frappe.bold(customer)), frappe.PermissionError)
+	profile = frappe.db.get_value(PROFILE, customer, ["email_id", "customer_name", "do_not_contact"], as_dict=True)
+	if not profile:
+		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(customer)))
+	if cint(profile.do_not_contact):
+		frappe.throw(_("{0} is marked Do Not Contact.").format(frappe.bold(profile.customer_name or customer)))
+	if not profile.email_id:
+		frappe.throw(_("Please set an email address on the profile of {0} first.").format(frappe.bold(customer)))
+	url = survey_url(customer)
+	frappe.sendmail(
+		recipients=[profile.email_id],
+		subject=_("How are we doing?"),
+		message=_("Please tell us how we are doing. It takes a minute: {0}").format(
+			f'<a href="{escape_html(url)}">{escape_html(url)}</a>'
+		),
+		reference_doctype=PROFILE,
+		reference_name=customer,
+	)
+	return {"url": url, "email": profile.email_id}

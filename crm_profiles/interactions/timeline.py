@@ -1,0 +1,152 @@
+"""One activity timeline per customer, newest first, read a page at a time.
+
+Each source (interactions, orders, issues, and tier or stage changes when a history DocType exists)
+is read with the same keyset cursor, ``(at, kind, name)``, so every page is a few indexed range reads
+of at most ``limit + 1`` rows per source, however long the customer's history is. Nothing ever loads
+the whole history.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import frappe
+from frappe import _
+from frappe.utils import cint, get_datetime
+
+PROFILE = "Customer Profile"
+MAX_LIMIT = 100
+# Optional history DocTypes from the analytics work: (doctype, date field, title field, detail field).
+HISTORY_SOURCES = (("Customer Profile History", "changed_on", "change_type", "new_value"),)
+
+
+def _sources(customer: str) -> list[dict]:
+	sources = [
+		{
+			"kind": "Interaction",
+			"doctype": "Customer Interaction",
+			"sql": """select 'Interaction' as kind, name, interaction_date as at, subject as title,
+				interaction_type as detail, status from `tabCustomer Interaction` where customer = %(customer)s""",
+		}
+	]
+	if frappe.has_permission("Sales Order", "read"):
+		sources.append(
+			{
+				"kind": "Sales Order",
+				"doctype": "Sales Order",
+				"sql": """select 'Sales Order' as kind, name, timestamp(transaction_date) as at,
+					cast(format(grand_total, 2) as char) as title, currency as detail, status
+					from `tabSales Order` where customer = %(customer)s and docstatus < 2""",
+			}
+		)
+	if frappe.has_permission("Issue", "read"):
+		sources.append(
+			{
+				"kind": "Issue",
+				"doctype": "Issue",
+				# Issues already captured as complaints appear once, as their interaction.
+				"sql": """select 'Issue' as kind, name, timestamp(opening_date, coalesce(opening_time, '00:00:00')) as at,
+					subject as title, issue_type as detail, status from `tabIssue` iss
+					where customer = %(customer)s and not exists (select 1 from `tabCustomer Interaction` ci
+						where ci.reference_doctype = 'Issue' and ci.reference_name = iss.name)""",
+			}
+		)
+	for doctype, date_field, title_field, detail_field in HISTORY_SOURCES:
+		meta = frappe.db.exists("DocType", doctype) and frappe.get_meta(doctype)
+		if not meta or not all(meta.has_field(f) for f in ("customer", date_field, title_field, detail_field)):
+			continue  # tolerate the history DocType's absence, or a different shape
+		if not frappe.has_permission(doctype, "read"):
+			continue
+		sources.append(
+			{
+				"kind": doctype,
+				"doctype": doctype,
+				"sql": f"""select %(history_kind)s as kind, name, `{date_field}` as at, `{title_field}` as title,
+					`{detail_field}` as detail, '' as status from `tab{doctype}` where customer = %(customer)s""",
+				"params": {"history_kind": doctype},
+			}
+		)
+	return sources
+
+
+# Sources differ in column collations (and literals have the connection's); UNION needs one.
+_COLUMNS = ", ".join(
+	[f"convert({c} using utf8mb4) collate utf8mb4_unicode_ci as {c}" for c in ("kind", "name")]
+	+ ["at"]
+	+ [f"convert({c} using utf8mb4) collate utf8mb4_unicode_ci as {c}" for c in ("title", "detail", "status")]
+)
+
+
+def encode_cursor(row: dict) -> str:
+	raw = json.dumps([str(row["at"]), row["kind"], row["name"]])
+	return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple:
+	try:
+		at, kind, name = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+		return get_datetime(at), str(kind), str(name)
+	except Exception:
+		frappe.throw(_("This timeline page link is not valid. Reload the profile."))
+
+
+def _page_condition(source: dict, cursor: tuple | None) -> str:
+	"""Rows strictly after the cursor in (at desc, kind desc, name desc) order."""
+	if not cursor:
+		return ""
+	kind = cursor[1]
+	if source["kind"] < kind:
+		return " and at <= %(cursor_at)s"
+	if source["kind"] > kind:
+		return " and at < %(cursor_at)s"
+	return " and (at < %(cursor_at)s or (at = %(cursor_at)s and name < %(cursor_name)s))"
+
+
+def read_page(customer: str, cursor: str | None = None, limit: int = 20) -> dict:
+	"""One page of the customer's timeline and the cursor of the next page (None at the end)."""
+	limit = max(1, min(cint(limit) or 20, MAX_LIMIT))
+	position = decode_cursor(cursor) if cursor else None
+	params = {"customer": customer, "limit": limit + 1}
+	if position:
+		params.update({"cursor_at": position[0], "cursor_name": position[2]})
+	parts = []
+	for source in _sources(customer):
+		params.update(source.get("params", {}))
+		parts.append(
+			f"(select {_COLUMNS} from ({source['sql']}) s where 1 = 1 {_page_condition(source, position)} "
+			"order by at desc, name desc limit %(limit)s)"
+		)
+	rows = frappe.db.sql(
+		" union all ".join(parts) + " order by at desc, kind desc, name desc limit %(limit)s", params, as_dict=True
+	)
+	more = len(rows) > limit
+	rows = rows[:limit]
+	return {
+		"items": [
+			{
+				"kind": r.kind,
+				"kind_label": _(r.kind),
+				"name": r.name,
+				"at": str(r.at),
+				"title": r.title,
+				"detail": _(r.detail) if r.detail else "",
+				"status": _(r.status) if r.status else "",
+			}
+			for r in rows
+		],
+		"next_cursor": encode_cursor(rows[-1]) if more and rows else None,
+	}
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
+def get_timeline(customer: str, cursor: str | None = None, limit: int = 20) -> dict:
+	"""The profile form's timeline: one page, newest first, with the server time it took."""
+	if not frappe.has_permission(PROFILE, "read", customer):
+		frappe.throw(_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)), frappe.PermissionError)
+	start = time.perf_counter()
+	page = read_page(customer, cursor, limit)
+	page["server_ms"] = round((time.perf_counter() - start) * 1000, 2)
+	return page
