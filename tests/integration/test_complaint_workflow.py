@@ -1,0 +1,47 @@
+"""The shipped complaint workflow: Open -> In Progress -> Resolved -> Closed, by role."""
+
+from __future__ import annotations
+
+import frappe
+import pytest
+from frappe.model.workflow import WorkflowPermissionError, apply_workflow, get_transitions
+
+from support.factories import make_customer, make_interaction, make_user
+
+CRM_USER = "crm.complaints.user@crm-profiles.test"
+CRM_MANAGER = "crm.complaints.manager@crm-profiles.test"
+
+
+def test_workflow_is_shipped_and_active():
+	workflow = frappe.get_doc("Workflow", "Customer Complaint")
+	assert workflow.is_active and workflow.document_type == "Customer Interaction"
+	assert [s.state for s in workflow.states] == ["Open", "In Progress", "Resolved", "Closed"]
+
+
+def test_transitions_are_allowed_and_refused_by_role():
+	make_user(CRM_USER, ["CRM User"])
+	make_user(CRM_MANAGER, ["CRM Manager"])
+	complaint = make_interaction(make_customer().name, interaction_type="Complaint", subject="Damaged parcel")
+	assert complaint.complaint_status == "Open"
+
+	frappe.set_user(CRM_USER)
+	doc = apply_workflow(frappe.get_doc("Customer Interaction", complaint.name), "Start Work")
+	assert doc.complaint_status == "In Progress"
+	doc = apply_workflow(frappe.get_doc("Customer Interaction", complaint.name), "Resolve")
+	assert (doc.complaint_status, doc.status) == ("Resolved", "Completed")
+	assert "Close" not in [t.action for t in get_transitions(frappe.get_doc("Customer Interaction", complaint.name))]
+	with pytest.raises(frappe.ValidationError):
+		apply_workflow(frappe.get_doc("Customer Interaction", complaint.name), "Close")
+	doc = frappe.get_doc("Customer Interaction", complaint.name)
+	doc.complaint_status = "Closed"
+	with pytest.raises(WorkflowPermissionError):
+		doc.save()
+
+	frappe.set_user(CRM_MANAGER)
+	doc = apply_workflow(frappe.get_doc("Customer Interaction", complaint.name), "Close")
+	assert doc.complaint_status == "Closed"
+
+
+def test_other_interactions_have_no_complaint_transitions():
+	call = make_interaction(make_customer().name, interaction_type="Call")
+	assert get_transitions(frappe.get_doc("Customer Interaction", call.name)) == []
