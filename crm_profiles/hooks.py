@@ -120,3 +120,59 @@ _add_doc_events("Customer Profile", {"on_update": "crm_profiles.interactions.fol
 globals().setdefault("scheduler_events", {}).setdefault("daily_long", []).append(
 	"crm_profiles.interactions.followups.run_daily"
 )
+
+
+# Data quality, duplicates and merge, consent, privacy (crm_profiles.quality, crm_profiles.privacy)
+# ------------------------------------------------------------------------------------------------
+app_include_js = [*_as_list(globals().get("app_include_js")), "/assets/crm_profiles/js/crm_profiles_quality.js"]
+after_install = [*_as_list(after_install), "crm_profiles.quality.matching.ensure_default_rules"]
+after_migrate = [*_as_list(after_migrate), "crm_profiles.quality.matching.ensure_default_rules"]
+_add_doc_events(
+	"Customer",
+	{
+		"validate": "crm_profiles.quality.matching.check_new_customer",
+		"after_insert": "crm_profiles.quality.completeness.on_customer_insert",
+	},
+)
+_add_doc_events("Customer Profile", {"on_update": "crm_profiles.privacy.consent.on_profile_update"})
+_add_doc_events(
+	"Customer Consent",
+	{
+		"on_update": "crm_profiles.privacy.consent.on_consent_change",
+		"on_trash": "crm_profiles.privacy.consent.on_consent_change",
+	},
+)
+scheduler_events["daily_long"] += [
+	"crm_profiles.quality.matching.nightly_duplicate_queue",
+	"crm_profiles.quality.completeness.nightly_scores",
+	"crm_profiles.privacy.consent.refresh_expired_summaries",
+]
+# "CRM Users see only profiles they own or are assigned to": one condition for lists and documents
+permission_query_conditions = {
+	**globals().get("permission_query_conditions", {}),
+	"Customer Profile": "crm_profiles.privacy.permissions.profile_query",
+	"Customer Interaction": "crm_profiles.privacy.permissions.interaction_query",
+	"Customer Consent": "crm_profiles.privacy.permissions.consent_query",
+}
+has_permission = {
+	**globals().get("has_permission", {}),
+	"Customer Profile": "crm_profiles.privacy.permissions.has_profile_permission",
+	"Customer Interaction": "crm_profiles.privacy.permissions.has_customer_record_permission",
+	"Customer Consent": "crm_profiles.privacy.permissions.has_customer_record_permission",
+}
+# Personal data requests also cover sensitive fields and the consent ledger
+user_data_fields[0]["redact_fields"] = [
+	*user_data_fields[0]["redact_fields"],
+	"birthday",
+	"personal_id",
+	"private_notes",
+	"contact_person_name",
+]
+user_data_fields.append(
+	{
+		"doctype": "Customer Consent",
+		"filter_by": "email_id",
+		"redact_fields": ["email_id", "evidence"],
+		"partial": 1,
+	}
+)

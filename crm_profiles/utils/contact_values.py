@@ -17,6 +17,8 @@ _EMAIL_RE = re.compile(
 	r"@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
 	re.IGNORECASE,
 )
+# What a written phone number may hold: one leading "+", digits, and spaces, dots, dashes, slashes or brackets.
+_PHONE_SHAPE = re.compile(r"^\+?[0-9().\-/ ]+$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def normalise_phone(value: str | None, default_region: str | None) -> str | Valu
 	raw = (value or "").strip()
 	if not raw:
 		return ""
+	if not _PHONE_SHAPE.match(raw):
+		return ValueProblem("{0} is not a valid phone number", value or "")
 	region = (default_region or "").upper() or None
 	if not raw.startswith("+") and not raw.startswith("00") and not region:
 		return ValueProblem("{0} has no country code and no default phone country is set", raw)

@@ -5,6 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from crm_profiles.quality.completeness import set_score
+from crm_profiles.quality.matching import check_new_profile
 from crm_profiles.utils.validation import validate_email_field, validate_phone_field
 
 
@@ -24,6 +26,7 @@ class CustomerProfile(Document):
 		address_display: DF.SmallText | None
 		average_csat: DF.Float
 		average_order_value: DF.Currency
+		birthday: DF.Date | None
 		completeness_score: DF.Percent
 		consent_summary: DF.SmallText | None
 		contact_person_name: DF.Data | None
@@ -50,9 +53,11 @@ class CustomerProfile(Document):
 		open_complaints: DF.Int
 		order_count: DF.Int
 		organization: DF.Data | None
+		personal_id: DF.Data | None
 		position: DF.Data | None
 		preferences: DF.Table[CustomerPreference]
 		primary_contact: DF.Link | None
+		private_notes: DF.SmallText | None
 		recency_score: DF.Int
 		rfm_segment: DF.Data | None
 		source: DF.Link | None
@@ -70,6 +75,8 @@ class CustomerProfile(Document):
 		self.validate_contact_values()
 		self.validate_tier_lock()
 		self.set_address_display()
+		self.check_duplicates()
+		self.set_completeness()
 
 	def set_customer_details(self):
 		"""Show the Customer's name, group, territory and industry read-only on the profile."""
@@ -89,6 +96,12 @@ class CustomerProfile(Document):
 				_("Please give a reason for locking the tier of {0}.").format(frappe.bold(self.customer_name)),
 				title=_("Tier lock needs a reason"),
 			)
+
+	def check_duplicates(self):
+		check_new_profile(self)
+
+	def set_completeness(self):
+		set_score(self)
 
 	def set_address_display(self):
 		if self.address and self.has_value_changed("address"):

@@ -1,0 +1,2 @@
+// Copyright (c) 2026, crm_profiles contributors
+// For license information, please see license.txt

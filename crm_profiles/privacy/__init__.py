@@ -1,0 +1,1 @@
+"""Consent ledger, do-not-contact and record scoping."""

@@ -1,0 +1,1 @@
+"""Data quality: completeness scores, duplicate matching and the customer merge."""

@@ -1,0 +1,418 @@
+"""Duplicate matching: exact normalised email, phone and tax id, and fuzzy normalised names.
+
+The queue is set-based. Every profile's keys (email, phone digits, tax id, and two blocking keys of its
+normalised name) go into one temporary table in bulk; one indexed self-join per rule finds candidate
+pairs. Only the pairs that share a blocking key are scored for name similarity, never all pairs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+try:
+	from rapidfuzz.fuzz import ratio as _ratio
+except ImportError:  # pragma: no cover - rapidfuzz ships with Frappe's bench on v15
+	from difflib import SequenceMatcher
+
+	def _ratio(a: str, b: str) -> float:
+		return 100 * SequenceMatcher(None, a, b).ratio()
+
+
+PROFILE = "Customer Profile"
+RULE = "Duplicate Matching Rule"
+PAIR = "Possible Duplicate"
+EXACT_TYPES = ("Email", "Phone", "Tax ID")
+FUZZY = "Fuzzy Name"
+# Blocks larger than this hold names too common to tell apart (e.g. a bare "shop"); they are skipped.
+MAX_BLOCK = 1000
+CHUNK = 5000
+
+_LEGAL_WORDS = {
+	"co", "company", "corp", "corporation", "inc", "incorporated", "llc", "ltd", "limited", "plc",
+	"gmbh", "ag", "sa", "srl", "bv", "pty", "pte", "the", "and", "group", "有限公司", "有限责任公司", "公司",
+}
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_NOT_TAX = re.compile(r"[^0-9A-Z]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure normalisation
+# ---------------------------------------------------------------------------------------------
+
+
+def normalise_name(name: str | None) -> str:
+	"""Case-fold, drop accents, punctuation and legal-form words, and sort the words."""
+	text = unicodedata.normalize("NFKD", name or "")
+	text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+	for suffix in ("有限责任公司", "有限公司", "公司"):
+		text = text.replace(suffix, " ")
+	words = [w for w in _NON_WORD.sub(" ", text).replace("_", " ").split() if w not in _LEGAL_WORDS]
+	return " ".join(sorted(words))
+
+
+def name_blocking_keys(normalised: str) -> set[str]:
+	"""Two keys: the start and the end of the compacted name. A typo rarely hits both."""
+	compact = normalised.replace(" ", "")
+	if not compact:
+		return set()
+	return {"p:" + compact[:5], "s:" + compact[-5:]}
+
+
+def normalise_tax_id(value: str | None) -> str:
+	return _NOT_TAX.sub("", (value or "").upper())
+
+
+def phone_digits(value: str | None) -> str:
+	return _NOT_DIGIT.sub("", value or "")
+
+
+def similarity(a: str, b: str) -> float:
+	"""0-100 similarity of two normalised names."""
+	if not a or not b:
+		return 0.0
+	return float(_ratio(a, b))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rule:
+	name: str
+	rule_type: str
+	threshold: float
+	action: str
+
+
+def enabled_rules() -> list[Rule]:
+	default = frappe.db.get_single_value("CRM Profile Settings", "fuzzy_name_threshold") or 90
+	rows = frappe.get_all(RULE, filters={"enabled": 1}, fields=["name", "rule_type", "threshold", "action"])
+	return [Rule(r.name, r.rule_type, float(r.threshold or default), r.action or "Warn") for r in rows]
+
+
+DEFAULT_RULES = (
+	("Same Email", "Email", 0),
+	("Same Phone", "Phone", 0),
+	("Same Tax ID", "Tax ID", 0),
+	("Similar Name", "Fuzzy Name", 90),
+)
+
+
+def ensure_default_rules() -> None:
+	"""after_install / after_migrate: one warning rule of each kind, unless an admin removed them all."""
+	if frappe.db.count(RULE):
+		return
+	for rule_name, rule_type, threshold in DEFAULT_RULES:
+		frappe.get_doc(
+			{
+				"doctype": RULE,
+				"rule_name": rule_name,
+				"rule_type": rule_type,
+				"threshold": threshold,
+				"action": "Warn",
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)  # Safe: install-time defaults, no user input
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks on creation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Match:
+	profile: str
+	customer_name: str
+	rule: str
+	action: str
+	score: float
+
+
+def find_matches(
+	customer_name: str | None = None,
+	email: str | None = None,
+	phone: str | None = None,
+	tax_id: str | None = None,
+	exclude: str | None = None,
+	rules: list[Rule] | None = None,
+) -> list[Match]:
+	"""Profiles that the enabled rules say are duplicates of the given values."""
+	matches: dict[str, Match] = {}
+	for rule in enabled_rules() if rules is None else rules:
+		for profile, other_name, score in _candidates(rule, customer_name, email, phone, tax_id):
+			if profile == exclude or profile in matches and matches[profile].action == "Block":
+				continue
+			matches[profile] = Match(profile, other_name, rule.name, rule.action, score)
+	return list(matches.values())
+
+
+def _candidates(rule: Rule, customer_name, email, phone, tax_id) -> list[tuple[str, str, float]]:
+	P = frappe.qb.DocType(PROFILE)
+	query = frappe.qb.from_(P).select(P.name, P.customer_name).limit(50)
+	if rule.rule_type == "Email":
+		value = (email or "").strip().lower()
+		if not value:
+			return []
+		return [(r[0], r[1], 100.0) for r in query.where(P.email_id == value).run()]
+	if rule.rule_type == "Phone":
+		digits = phone_digits(phone)
+		if len(digits) < 6:
+			return []
+		rows = (
+			frappe.qb.from_(P)
+			.select(P.name, P.customer_name, P.mobile_no)
+			.where(P.mobile_no.like(f"%{digits[-6:]}"))
+			.limit(200)
+			.run()
+		)
+		return [(r[0], r[1], 100.0) for r in rows if _same_phone(r[2], digits)]
+	if rule.rule_type == "Tax ID":
+		value = normalise_tax_id(tax_id)
+		if not value:
+			return []
+		rows = frappe.db.sql(
+			"""select p.name, p.customer_name from `tabCustomer Profile` p
+			join `tabCustomer` c on c.name = p.customer
+			where upper(regexp_replace(c.tax_id, '[^0-9A-Za-z]', '')) = %s limit 50""",
+			value,
+		)
+		return [(r[0], r[1], 100.0) for r in rows]
+	if rule.rule_type == FUZZY:
+		normalised = normalise_name(customer_name)
+		if not normalised:
+			return []
+		first = normalised.split()[0]
+		rows = (
+			frappe.qb.from_(P)
+			.select(P.name, P.customer_name)
+			.where(P.customer_name.like(f"%{_escape_like(first[:4])}%"))
+			.limit(500)
+			.run()
+		)
+		out = []
+		for name, other in rows:
+			s = similarity(normalised, normalise_name(other))
+			if s >= rule.threshold:
+				out.append((name, other, round(s, 1)))
+		return out
+	return []
+
+
+def _escape_like(text: str) -> str:
+	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _same_phone(stored: str | None, digits: str) -> bool:
+	other = phone_digits(stored)
+	return bool(other) and (other == digits or other.endswith(digits) or digits.endswith(other)) and min(
+		len(other), len(digits)
+	) >= 7
+
+
+def enforce(matches: list[Match], what: str) -> None:
+	"""Block when a blocking rule matched; otherwise warn, listing the matches."""
+	if not matches:
+		return
+	listing = "<br>".join(
+		_("{0} ({1}, rule {2})").format(
+			frappe.utils.get_link_to_form(PROFILE, m.profile, frappe.utils.escape_html(m.customer_name or m.profile)),
+			m.score,
+			frappe.bold(m.rule),
+		)
+		for m in matches[:10]
+	)
+	if any(m.action == "Block" for m in matches):
+		frappe.throw(
+			_("This {0} looks like a duplicate of:").format(_(what)) + "<br>" + listing,
+			frappe.DuplicateEntryError,
+			title=_("Possible duplicate"),
+		)
+	frappe.msgprint(
+		_("This {0} may be a duplicate of:").format(_(what)) + "<br>" + listing,
+		title=_("Possible duplicate"),
+		indicator="orange",
+	)
+
+
+def check_new_customer(doc, method=None) -> None:
+	"""Customer validate: on creation, compare with existing profiles."""
+	if not doc.is_new() or doc.flags.ignore_duplicate_check or frappe.flags.in_install:
+		return
+	enforce(
+		find_matches(doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id")),
+		"Customer",
+	)
+
+
+def check_new_profile(doc) -> None:
+	"""Customer Profile validate: on creation from the desk or REST (not the automatic copy)."""
+	if not doc.is_new() or doc.flags.ignore_duplicate_check:
+		return
+	tax_id = frappe.db.get_value("Customer", doc.customer, "tax_id") if doc.customer else None
+	enforce(
+		find_matches(doc.customer_name, doc.email_id, doc.mobile_no, tax_id, exclude=doc.customer),
+		"Customer Profile",
+	)
+
+
+# ---------------------------------------------------------------------------------------------
+# The duplicate queue
+# ---------------------------------------------------------------------------------------------
+
+_KEYS_TABLE = "crm_dup_keys"
+
+
+def _temporary_table_ddl(query: str) -> None:
+	"""CREATE/DROP TEMPORARY TABLE do not commit implicitly in MariaDB (unlike other DDL), so they are
+	safe inside the caller's transaction; Frappe's guard cannot tell them apart, so they bypass it."""
+	frappe.db.sql("select 1")  # make sure the connection is open
+	frappe.db._cursor.execute(query)
+
+
+def _build_keys(fuzzy: bool) -> None:
+	"""One temporary table of (profile, kind, key, normalised name) for the whole site."""
+	_temporary_table_ddl(f"drop temporary table if exists {_KEYS_TABLE}")
+	_temporary_table_ddl(
+		f"""create temporary table {_KEYS_TABLE} (
+			profile varchar(140) not null, kind varchar(8) not null, k varchar(255) not null,
+			norm varchar(255), index kind_k (kind, k)
+		) engine=InnoDB"""
+	)
+	frappe.db.sql(
+		f"""insert into {_KEYS_TABLE} (profile, kind, k)
+		select name, 'Email', lower(trim(email_id)) from `tabCustomer Profile`
+		where coalesce(trim(email_id), '') != ''"""
+	)
+	frappe.db.sql(
+		f"""insert into {_KEYS_TABLE} (profile, kind, k)
+		select name, 'Phone', regexp_replace(mobile_no, '[^0-9]', '') from `tabCustomer Profile`
+		where char_length(regexp_replace(coalesce(mobile_no, ''), '[^0-9]', '')) >= 7"""
+	)
+	frappe.db.sql(
+		f"""insert into {_KEYS_TABLE} (profile, kind, k)
+		select p.name, 'Tax ID', upper(regexp_replace(c.tax_id, '[^0-9A-Za-z]', ''))
+		from `tabCustomer Profile` p join `tabCustomer` c on c.name = p.customer
+		where coalesce(regexp_replace(c.tax_id, '[^0-9A-Za-z]', ''), '') != ''"""
+	)
+	if fuzzy:
+		rows = []
+		for name, customer_name in frappe.db.sql("select name, customer_name from `tabCustomer Profile`"):
+			normalised = normalise_name(customer_name)[:255]
+			rows.extend((name, "Name", key, normalised) for key in name_blocking_keys(normalised))
+		for start in range(0, len(rows), CHUNK):
+			chunk = rows[start : start + CHUNK]
+			frappe.db.sql(
+				f"insert into {_KEYS_TABLE} (profile, kind, k, norm) values "
+				+ ", ".join(["(%s, %s, %s, %s)"] * len(chunk)),
+				[v for row in chunk for v in row],
+			)
+
+
+def find_pairs(rules: list[Rule] | None = None) -> dict[tuple[str, str], tuple[str, float, str]]:
+	"""Every pair of profiles matched by an enabled rule: {(a, b): (rule, score, matched value)}, a < b."""
+	rules = enabled_rules() if rules is None else rules
+	fuzzy_rules = [r for r in rules if r.rule_type == FUZZY]
+	_build_keys(bool(fuzzy_rules))
+	pairs: dict[tuple[str, str], tuple[str, float, str]] = {}
+	for rule in rules:
+		if rule.rule_type not in EXACT_TYPES:
+			continue
+		for a, b, value in frappe.db.sql(
+			f"""select x.profile, y.profile, x.k from {_KEYS_TABLE} x
+			join {_KEYS_TABLE} y on y.kind = x.kind and y.k = x.k and y.profile > x.profile
+			where x.kind = %s""",
+			rule.rule_type,
+		):
+			pairs.setdefault((a, b), (rule.name, 100.0, value))
+	if fuzzy_rules:
+		threshold = min(r.threshold for r in fuzzy_rules)
+		rule = min(fuzzy_rules, key=lambda r: r.threshold)
+		candidates = frappe.db.sql(
+			f"""select distinct x.profile, y.profile, x.norm, y.norm from {_KEYS_TABLE} x
+			join {_KEYS_TABLE} y on y.kind = 'Name' and y.k = x.k and y.profile > x.profile
+			where x.kind = 'Name' and x.k in (
+				select k from {_KEYS_TABLE} where kind = 'Name' group by k
+				having count(*) between 2 and %s
+			)""",
+			MAX_BLOCK,
+		)
+		for a, b, norm_a, norm_b in candidates:
+			if (a, b) in pairs:
+				continue
+			s = similarity(norm_a, norm_b)
+			if s >= threshold:
+				pairs[(a, b)] = (rule.name, round(s, 1), norm_a)
+	_temporary_table_ddl(f"drop temporary table if exists {_KEYS_TABLE}")
+	return pairs
+
+
+def refresh_duplicate_queue(publish: bool = False) -> dict:
+	"""Fill Possible Duplicate with new pairs; pairs already listed (any status) are left as they are."""
+	start = time.monotonic()
+	pairs = find_pairs()
+	existing = set(frappe.db.sql("select profile_a, profile_b from `tabPossible Duplicate`"))
+	names = dict(frappe.db.sql("select name, customer_name from `tabCustomer Profile`")) if pairs else {}
+	now, user = now_datetime(), frappe.session.user or "Administrator"
+	fields = [
+		"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "profile_a",
+		"customer_name_a", "profile_b", "customer_name_b", "rule", "matched_value", "score", "status", "found_on",
+	]
+	values = [
+		(
+			frappe.generate_hash(length=12), now, now, user, user, 0, 0, a, names.get(a), b, names.get(b),
+			rule, (value or "")[:140], score, "Open", now,
+		)
+		for (a, b), (rule, score, value) in pairs.items()
+		if (a, b) not in existing and (b, a) not in existing
+	]
+	frappe.db.bulk_insert(PAIR, fields, values, chunk_size=CHUNK)
+	result = {"pairs": len(pairs), "new": len(values), "seconds": round(time.monotonic() - start, 2)}
+	if publish:
+		frappe.publish_realtime("crm_duplicates_refreshed", result, user=frappe.session.user)
+	return result
+
+
+def nightly_duplicate_queue() -> None:
+	"""daily_long: refresh the queue."""
+	refresh_duplicate_queue()
+
+
+@frappe.whitelist(methods=["POST"])
+def enqueue_duplicate_queue() -> dict:
+	"""The "Find Duplicates" button: runs the queue in the background."""
+	if not frappe.has_permission(PAIR, "create"):
+		frappe.throw(_("Not permitted to look for duplicates."), frappe.PermissionError)
+	frappe.enqueue(
+		"crm_profiles.quality.matching.refresh_duplicate_queue",
+		queue="long",
+		timeout=1800,
+		job_id="crm_profiles_duplicate_queue",
+		deduplicate=True,
+		publish=True,
+		enqueue_after_commit=True,
+	)
+	return {"queued": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def set_pair_status(name: str, status: str) -> None:
+	"""Mark a possible duplicate as not a duplicate, or open it again."""
+	if status not in ("Open", "Not a Duplicate"):
+		frappe.throw(_("Status must be Open or Not a Duplicate."))
+	doc = frappe.get_doc(PAIR, name)
+	doc.check_permission("write")
+	doc.status = status
+	doc.save()
+
+
