@@ -19,7 +19,7 @@ from frappe.utils import cint, get_datetime
 PROFILE = "Customer Profile"
 MAX_LIMIT = 100
 # Optional history DocTypes from the analytics work: (doctype, date field, title field, detail field).
-HISTORY_SOURCES = (("Customer Profile History", "changed_on", "change_type", "new_value"),)
+HISTORY_SOURCES = (("Customer Profile Change", "changed_on", "change_type", "to_value"),)
 
 
 def _sources(customer: str) -> list[dict]:

@@ -9,6 +9,16 @@ frappe.ui.form.on("Customer Interaction", {
 	},
 
 	refresh(frm) {
+		if (!frm.is_new() && frm.doc.follow_up_required && frm.doc.status !== "Cancelled") {
+			frm.add_custom_button(__("Log Follow-up"), () =>
+				frappe.new_doc("Customer Interaction", {
+					customer: frm.doc.customer,
+					interaction_type: "Follow-up",
+					follow_up_of: frm.doc.name,
+					contact_person: frm.doc.contact_person,
+				})
+			);
+		}
 		if (frm.doc.profile && !frm.is_new()) {
 			frm.add_custom_button(__("Customer Profile"), () =>
 				frappe.set_route("Form", "Customer Profile", frm.doc.profile)

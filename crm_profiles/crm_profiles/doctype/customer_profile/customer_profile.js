@@ -33,6 +33,8 @@ frappe.ui.form.on("Customer Profile", {
 			__("View")
 		);
 		crm_profiles_set_headline(frm);
+		frm.add_custom_button(__("Send Survey"), () => crm_profiles_send_survey(frm), __("Actions"));
+		crm_profiles_render_timeline(frm);
 	},
 
 	primary_contact(frm) {
@@ -125,4 +127,52 @@ function crm_profiles_render_purchases(frm) {
 					: `<p class="text-muted">${__("No tier or stage changes yet")}</p>`
 			);
 		});
+}
+
+// Interactions, follow-ups and surveys (crm_profiles.interactions)
+function crm_profiles_send_survey(frm) {
+	frappe
+		.call({
+			method: "crm_profiles.interactions.surveys.send_survey",
+			args: { customer: frm.doc.customer },
+			type: "POST",
+		})
+		.then(({ message }) => {
+			if (message) frappe.show_alert({ message: __("Survey sent to {0}.", [message.email]), indicator: "green" });
+		});
+}
+
+function crm_profiles_render_timeline(frm) {
+	const field = frm.get_field("timeline_html");
+	if (!field) return;
+	const $wrapper = $(field.wrapper).empty();
+	const $list = $(`<div class="crm-timeline" aria-label="${__("Timeline of {0}", [frappe.utils.escape_html(frm.doc.customer_name || frm.doc.name)])}"></div>`).appendTo($wrapper);
+	const $more = $(`<button class="btn btn-xs btn-default mt-2">${__("Load more")}</button>`).hide().appendTo($wrapper);
+	const routes = { Interaction: "Customer Interaction", "Sales Order": "Sales Order", Issue: "Issue" };
+	let cursor = null;
+	const load = () =>
+		frappe
+			.call({
+				method: "crm_profiles.interactions.timeline.get_timeline",
+				args: { customer: frm.doc.customer, cursor, limit: 20 },
+				type: "GET",
+			})
+			.then(({ message }) => {
+				if (!message) return;
+				if (!cursor && !message.items.length) $list.append(`<p class="text-muted">${__("No activity yet.")}</p>`);
+				for (const item of message.items) {
+					const doctype = routes[item.kind] || item.kind;
+					const e = frappe.utils.escape_html;
+					$list.append(`<div class="crm-timeline-item" style="padding:6px 0;border-bottom:1px solid var(--border-color)">
+						<span class="text-muted small">${e(frappe.datetime.str_to_user(item.at))}</span>
+						<span class="indicator-pill gray small">${e(item.kind_label)}</span>
+						<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(item.name)}">${e(item.title || item.name)}</a>
+						<span class="text-muted small">${e(item.detail || "")} ${e(item.status || "")}</span>
+					</div>`);
+				}
+				cursor = message.next_cursor;
+				$more.toggle(!!cursor);
+			});
+	$more.on("click", load);
+	load();
 }
