@@ -398,10 +398,31 @@ def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(monkeyp
 	jobs = []
 	monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: jobs.append((method, kwargs)))
 	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # the jobs commit; this test rolls back
-	refresh.enqueue_full_refresh(chunk_size=5)
+	refresh.enqueue_full_refresh(chunk_size=3)
 	assert len(jobs) > 2
 	assert {(m, k["queue"], k["deduplicate"]) for m, k in jobs} == {("crm_profiles.analytics.refresh.run_chunk", "long", True)}
 	assert len({k["job_id"] for _m, k in jobs}) == len(jobs)
 	for _method, kwargs in reversed(jobs):  # workers finish in any order
 		refresh.run_chunk(run=kwargs["run"], lo=kwargs["lo"], hi=kwargs["hi"], today=kwargs["today"])
 	assert _snapshot(customers, SCORED) == expected
+
+
+def test_sales_invoices_as_the_source_count_returns_as_value_not_orders():
+	from support.sales import make_invoice
+
+	set_settings(figures_source="Sales Invoice")
+	customer = make_customer().name
+	today = getdate()
+	first = make_invoice(customer, add_days(today, -30), 400)
+	make_invoice(customer, add_days(today, -3), 100)
+	make_order(customer, add_days(today, -1), 999)  # orders do not count with this source
+	make_invoice(customer, add_days(today, -2), 0, is_return_of=first)  # credit note: -400
+	expected = {
+		"order_count": 2,
+		"lifetime_value": 100,
+		"first_order_date": getdate(add_days(today, -30)),
+		"last_order_date": getdate(add_days(today, -3)),
+	}
+	assert profile(customer, tuple(expected)) == expected  # incremental, on invoice submit
+	full_refresh()
+	assert profile(customer, tuple(expected)) == expected

@@ -100,3 +100,32 @@ def make_order(
 	if submit:
 		so.submit()
 	return so
+
+
+def make_invoice(customer: str, date, rate: float, qty: float = 1, company: str = COMPANY, is_return_of=None):
+	"""A submitted Sales Invoice dated ``date``, or a submitted credit note (return) of ``is_return_of``."""
+	if is_return_of:
+		from erpnext.controllers.sales_and_purchase_return import make_return_doc
+
+		credit = make_return_doc("Sales Invoice", is_return_of.name)
+		credit.posting_date = getdate(date)
+		credit.set_posting_time = 1
+		credit.insert(ignore_permissions=True)
+		credit.submit()
+		return credit
+	si = frappe.new_doc("Sales Invoice")
+	si.update(
+		{
+			"customer": customer,
+			"company": company,
+			"posting_date": getdate(date),
+			"set_posting_time": 1,
+			"due_date": add_days(getdate(date), 30),
+			"selling_price_list": "Standard Selling",
+			"ignore_pricing_rule": 1,
+		}
+	)
+	si.append("items", {"item_code": ensure_item(), "qty": qty, "rate": rate})
+	si.insert(ignore_permissions=True)
+	si.submit()
+	return si
