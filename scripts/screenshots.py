@@ -38,6 +38,19 @@ def first_name(url: str, doctype: str, session: str, filters: list | None = None
 	return rows[0]["name"] if rows else first_name(url, doctype, session) if filters else ""
 
 
+def set_language(url: str, session: str, user: str, lang: str) -> str:
+	"""Set the user's desk language; returns the previous one."""
+	path = f"{url}/api/resource/User/{urllib.request.quote(user)}"
+	request = urllib.request.Request(path, headers={"Cookie": f"sid={session}"})
+	previous = json.load(urllib.request.urlopen(request))["data"].get("language") or "en"
+	body = json.dumps({"language": lang}).encode()
+	request = urllib.request.Request(
+		path, data=body, method="PUT", headers={"Cookie": f"sid={session}", "Content-Type": "application/json"}
+	)
+	urllib.request.urlopen(request)
+	return previous
+
+
 def settle(page) -> None:
 	page.wait_for_load_state("networkidle")
 	time.sleep(1.5)
@@ -49,6 +62,7 @@ def main() -> None:
 	parser.add_argument("--user", default="Administrator")
 	parser.add_argument("--password", default="admin")
 	parser.add_argument("--only", nargs="*", help="names of shots to take (default: all)")
+	parser.add_argument("--lang", help="take the shots with the user's language set to this (e.g. zh)")
 	args = parser.parse_args()
 	OUT.mkdir(parents=True, exist_ok=True)
 	with sync_playwright() as p:
@@ -62,6 +76,10 @@ def main() -> None:
 			page.click(".btn-login")
 			page.wait_for_url("**/app**")
 			session = next(c["value"] for c in context.cookies() if c["name"] == "sid")
+			previous = None
+			if args.lang:
+				previous = set_language(args.url, session, args.user, args.lang)
+			suffix = f"-{args.lang}" if args.lang else ""
 			profile = first_name(args.url, "Customer Profile", session, [["order_count", ">", 5]])
 			interaction = first_name(args.url, "Customer Interaction", session)
 			shots = {
@@ -69,14 +87,26 @@ def main() -> None:
 				"interaction": f"/app/customer-interaction/{interaction}",
 				"profile-list": "/app/customer-profile",
 				"workspace": "/app/customer-profiles",
+				"customer-360": "/app/query-report/Customer 360",
+				"rfm-analysis": "/app/query-report/RFM Analysis",
 			}
 			for name, path in shots.items():
 				if args.only and name not in args.only:
 					continue
 				page.goto(args.url + path)
 				settle(page)
-				page.screenshot(path=str(OUT / f"{name}-{size_name}.png"))
-				print("wrote", OUT / f"{name}-{size_name}.png")
+				page.screenshot(path=str(OUT / f"{name}{suffix}-{size_name}.png"))
+				print("wrote", OUT / f"{name}{suffix}-{size_name}.png")
+			if not args.only or "log-interaction" in args.only:
+				page.goto(args.url + shots["profile"])
+				settle(page)
+				page.locator(".crm-log-interaction").click()
+				page.locator(".modal.show").wait_for()
+				time.sleep(1)
+				page.screenshot(path=str(OUT / f"log-interaction{suffix}-{size_name}.png"))
+				print("wrote", OUT / f"log-interaction{suffix}-{size_name}.png")
+			if previous:
+				set_language(args.url, session, args.user, previous)
 			context.close()
 		browser.close()
 
