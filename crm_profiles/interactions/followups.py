@@ -147,8 +147,13 @@ _DUE_BY_TIER = """
 
 
 def customers_due_by_tier(on_date: str | None = None) -> list[dict]:
+	from crm_profiles.privacy.consent import not_contactable
+
 	on_date = on_date or today()
-	return frappe.db.sql(_DUE_BY_TIER, {"today": on_date, "now": f"{on_date} 23:59:59"}, as_dict=True)
+	rows = frappe.db.sql(_DUE_BY_TIER, {"today": on_date, "now": f"{on_date} 23:59:59"}, as_dict=True)
+	# Withdrawn or expired consent to follow-ups counts like do-not-contact (crm_profiles.privacy.consent).
+	blocked = not_contactable([r.customer for r in rows], "Follow-ups", on_date=on_date)
+	return [r for r in rows if r.customer not in blocked]
 
 
 def create_tier_follow_ups(on_date: str | None = None) -> list[str]:

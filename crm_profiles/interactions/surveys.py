@@ -21,6 +21,7 @@ from frappe.utils import add_days, cint, escape_html, get_datetime, get_url, now
 from frappe.utils.password import get_encryption_key
 
 from crm_profiles.interactions.settings import setting
+from crm_profiles.privacy.consent import can_contact
 
 INTERACTION = "Customer Interaction"
 PROFILE = "Customer Profile"
@@ -148,6 +149,8 @@ def send_survey(customer: str) -> dict:
 		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(customer)))
 	if cint(profile.do_not_contact):
 		frappe.throw(_("{0} is marked Do Not Contact.").format(frappe.bold(profile.customer_name or customer)))
+	if not can_contact(customer, "Surveys", "Email"):
+		frappe.throw(_("{0} has withdrawn consent to surveys.").format(frappe.bold(profile.customer_name or customer)))
 	if not profile.email_id:
 		frappe.throw(_("Please set an email address on the profile of {0} first.").format(frappe.bold(customer)))
 	url = survey_url(customer)

@@ -105,3 +105,25 @@ def test_withdrawal_and_do_not_contact_keep_campaigns_away(customer):
 	profile.do_not_contact = 1
 	profile.save()
 	assert frappe.db.exists("Email Unsubscribe", {"email": profile.email_id, "global_unsubscribe": 1})
+
+
+def test_follow_up_automation_skips_withdrawn_consent():
+	from crm_profiles.interactions.followups import customers_due_by_tier
+	from support.engagement import make_owned_customer, make_tier
+	from support.factories import make_user
+
+	owner = make_user("crm.owner@crm-profiles.test", ["CRM User"])
+	tier = make_tier(30)
+	keep, withdrawn = make_owned_customer(owner, tier), make_owned_customer(owner, tier)
+	record_consent(withdrawn, "Follow-ups", "Withdrawn")
+	later = add_days(nowdate(), 400)
+	due = {row.customer for row in customers_due_by_tier(later)}
+	assert keep in due and withdrawn not in due
+
+
+def test_survey_is_refused_after_withdrawal(customer):
+	from crm_profiles.interactions.surveys import send_survey
+
+	record_consent(customer, "Surveys", "Withdrawn", channel="Email")
+	with pytest.raises(frappe.ValidationError, match="withdrawn consent"):
+		send_survey(customer)
