@@ -16,9 +16,6 @@ frappe.ui.form.on("Customer Profile", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		crm_profiles_render_purchases(frm);
-		frm.add_custom_button(__("Log Interaction"), () => {
-			frappe.new_doc("Customer Interaction", { customer: frm.doc.customer });
-		}).addClass("btn-primary");
 		frm.add_custom_button(
 			__("Customer"),
 			() => frappe.set_route("Form", "Customer", frm.doc.customer),

@@ -50,7 +50,7 @@ def get_data(filters: frappe._dict) -> list[dict]:
 				"lifecycle_stage": _(stage),
 				"stage": stage,
 				"customers": row.customers,
-				"share": 100.0 * row.customers / total,
+				"share": round(100.0 * row.customers / total, 1),
 				"window_value": row.window_value or 0,
 				"lifetime_value": row.lifetime_value or 0,
 			}

@@ -48,8 +48,8 @@ def segment_rows(conditions: list) -> list[dict]:
 	total_customers = sum(r.customers for r in rows) or 1
 	total_value = sum(r.lifetime_value or 0 for r in rows) or 1
 	for row in rows:
-		row.share = 100.0 * row.customers / total_customers
-		row.value_share = 100.0 * (row.lifetime_value or 0) / total_value
+		row.share = round(100.0 * row.customers / total_customers, 1)
+		row.value_share = round(100.0 * (row.lifetime_value or 0) / total_value, 1)
 		row.average_order_value = (row.lifetime_value or 0) / row.orders if row.orders else 0
 		row.avg_recency = round(row.avg_recency or 0, 1)
 	return rows

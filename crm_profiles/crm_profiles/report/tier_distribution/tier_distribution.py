@@ -44,7 +44,7 @@ def get_data(filters: frappe._dict) -> list[dict]:
 	total = sum(r.customers for r in rows) or 1
 	for row in rows:
 		row.rank = ranks.get(row.tier, 0)
-		row.share = 100.0 * row.customers / total
+		row.share = round(100.0 * row.customers / total, 1)
 		row.average_value = (row.lifetime_value or 0) / row.customers if row.customers else 0
 		if not row.tier:
 			row.tier = None
