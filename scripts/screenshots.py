@@ -38,11 +38,13 @@ def first_name(url: str, doctype: str, session: str, filters: list | None = None
 	return rows[0]["name"] if rows else first_name(url, doctype, session) if filters else ""
 
 
-def set_language(url: str, session: str, user: str, lang: str) -> str:
-	"""Set the user's desk language; returns the previous one."""
+def set_language(url: str, session: str, user: str, lang: str) -> str | None:
+	"""Set the user's desk language; returns the previous one (None when it already was ``lang``)."""
 	path = f"{url}/api/resource/User/{urllib.request.quote(user)}"
 	request = urllib.request.Request(path, headers={"Cookie": f"sid={session}"})
 	previous = json.load(urllib.request.urlopen(request))["data"].get("language") or "en"
+	if previous == lang:
+		return None
 	body = json.dumps({"language": lang}).encode()
 	request = urllib.request.Request(
 		path, data=body, method="PUT", headers={"Cookie": f"sid={session}", "Content-Type": "application/json"}
