@@ -107,19 +107,22 @@ def _root_password() -> str | None:
 	return None
 
 
-def _installed_apps() -> list[str]:
+def _installed_apps() -> list[str] | None:
+	"""The site's installed apps, or None when the site's database does not exist (a half-made site)."""
 	proc = run_bench("--site", SITE, "list-apps", "--format", "json", check=False)
-	try:
-		return json.loads(proc.stdout)[SITE]
-	except (ValueError, KeyError, TypeError):
-		return []
+	if proc.returncode != 0:
+		output = proc.stdout + proc.stderr
+		if any(sign in output for sign in ("Unknown database", "(1049", "(1146")):  # no database or no tables
+			return None
+		raise RuntimeError(f"list-apps failed for {SITE}; is MariaDB running? (bash .ci/services)\n{proc.stderr[-3000:]}")
+	return json.loads(proc.stdout)[SITE]
 
 
 def prepare_site() -> str:
 	"""Create the test site if missing, then install or migrate crm_profiles from this checkout."""
 	sync_checkout_to_bench()
 	site_exists = (SITES / SITE / "site_config.json").is_file()
-	if not site_exists or "frappe" not in _installed_apps():
+	if not site_exists or _installed_apps() is None:
 		password = _root_password()
 		if not password:
 			raise RuntimeError(
@@ -134,7 +137,7 @@ def prepare_site() -> str:
 		run_bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")
 	marker = SITES / SITE / "crm_profiles_test_fingerprint"
 	fingerprint = app_fingerprint(REPO)
-	if APP not in _installed_apps():
+	if APP not in (_installed_apps() or []):
 		run_bench("--site", SITE, "install-app", APP)
 		marker.write_text(fingerprint)
 	elif not marker.is_file() or marker.read_text() != fingerprint:
