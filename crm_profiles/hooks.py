@@ -135,6 +135,8 @@ _add_doc_events(
 	},
 )
 _add_doc_events("Customer Profile", {"on_update": "crm_profiles.privacy.consent.on_profile_update"})
+# Garbage in a date field becomes a field-named message, not an SQL error
+_add_doc_events("Customer Interaction", {"validate": "crm_profiles.utils.validation.validate_date_fields"})
 _add_doc_events(
 	"Customer Consent",
 	{

@@ -44,3 +44,26 @@ def validate_phone_field(doc, fieldname: str) -> None:
 	if isinstance(result, ValueProblem):
 		_throw(doc, fieldname, result)
 	doc.set(fieldname, result)
+
+
+def validate_date_fields(doc, method=None) -> None:
+	"""Refuse a Date or Datetime value that is not a date, naming the field, before it reaches the database.
+
+	Frappe passes such strings straight to MariaDB, which fails with an SQL error instead of a message.
+	"""
+	from frappe.utils import get_datetime, getdate
+
+	for df in doc.meta.get("fields", {"fieldtype": ("in", ("Date", "Datetime"))}):
+		value = doc.get(df.fieldname)
+		if not value or not isinstance(value, str):
+			continue
+		try:
+			(getdate if df.fieldtype == "Date" else get_datetime)(value)
+		except Exception:
+			frappe.clear_last_message()
+			label = _(df.label)
+			frappe.throw(
+				_("{0}: {1} is not a valid date").format(frappe.bold(label), frappe.bold(frappe.utils.escape_html(value[:40]))),
+				frappe.ValidationError,
+				title=_("Invalid {0}").format(label),
+			)

@@ -8,6 +8,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime, getdate
 
+from crm_profiles.utils.validation import validate_date_fields
+
 # Fields that make a ledger row what it is; record a new row instead of changing them.
 LEDGER_FIELDS = ("customer", "purpose", "channel", "status", "consent_on")
 _SAFE_FILE_URL = re.compile(r"^(/private/files/|/files/|https?://)[^<>\"'\s]*$")
@@ -69,6 +71,7 @@ class CustomerConsent(Document):
 				self.email_id = frappe.db.get_value("Customer Profile", self.customer, "email_id")
 
 	def validate_dates(self):
+		validate_date_fields(self)
 		if self.expires_on and self.consent_on and getdate(self.expires_on) < get_datetime(self.consent_on).date():
 			frappe.throw(
 				_("{0} cannot be before the date the consent was given.").format(frappe.bold(_("Expires On"))),

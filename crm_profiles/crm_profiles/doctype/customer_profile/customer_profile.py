@@ -7,7 +7,7 @@ from frappe.model.document import Document
 
 from crm_profiles.quality.completeness import set_score
 from crm_profiles.quality.matching import check_new_profile
-from crm_profiles.utils.validation import validate_email_field, validate_phone_field
+from crm_profiles.utils.validation import validate_date_fields, validate_email_field, validate_phone_field
 
 
 class CustomerProfile(Document):
@@ -87,6 +87,7 @@ class CustomerProfile(Document):
 			self.update(values)
 
 	def validate_contact_values(self):
+		validate_date_fields(self)
 		validate_email_field(self, "email_id")
 		validate_phone_field(self, "mobile_no")
 
