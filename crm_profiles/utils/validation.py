@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import frappe
 from frappe import _
 
@@ -46,6 +48,10 @@ def validate_phone_field(doc, fieldname: str) -> None:
 	doc.set(fieldname, result)
 
 
+# Dates are stored and sent (desk, REST, import) as ISO: 2026-11-23 or 2026-11-23 09:30:00.
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
 def validate_date_fields(doc, method=None) -> None:
 	"""Refuse a Date or Datetime value that is not a date, naming the field, before it reaches the database.
 
@@ -58,6 +64,8 @@ def validate_date_fields(doc, method=None) -> None:
 		if not value or not isinstance(value, str):
 			continue
 		try:
+			if not _ISO_DATE.match(value.strip()):
+				raise ValueError(value)
 			(getdate if df.fieldtype == "Date" else get_datetime)(value)
 		except Exception:
 			frappe.clear_last_message()
