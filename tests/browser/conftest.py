@@ -51,8 +51,9 @@ def site_url():
 		pytest.skip(_REASON)
 	import frappe
 
-	prepare_site()
-	connect()
+	if not getattr(frappe.local, "db", None):  # the integration suite may already be connected
+		prepare_site()
+		connect()
 	port = _free_port()
 	log = open(os.path.join(SITES, "..", "logs", f"crm_profiles_browser_{port}.log"), "w")
 	server = subprocess.Popen(

@@ -19,8 +19,15 @@ OUR_TABLES = ("Customer Profile", "Customer Interaction", "Customer Tier", "Cust
 BULK_PREFIX = "_CRM Bulk "
 
 
-def _refresh():
+def _release_locks():
+	"""Commit, then end the transaction that after-commit callbacks may have opened: a DROP TABLE in
+	the bench subprocess waits on any table this connection has read in an open transaction."""
 	frappe.db.commit()
+	frappe.db.rollback()
+
+
+def _refresh():
+	_release_locks()
 	frappe.clear_cache()
 	frappe.local.meta_cache = {}  # tables were dropped and made by another process
 
@@ -30,13 +37,13 @@ def _installed() -> bool:
 
 
 def _uninstall():
-	frappe.db.commit()  # no open transaction may hold locks on the tables being dropped
+	_release_locks()
 	run_bench("--site", SITE, "uninstall-app", APP, "--yes", "--no-backup", "--force")
 	_refresh()
 
 
 def _install():
-	frappe.db.commit()
+	_release_locks()
 	proc = run_bench("--site", SITE, "install-app", APP)
 	_refresh()
 	return proc
@@ -160,11 +167,12 @@ def test_second_migrate_changes_nothing_and_keeps_admin_edits(leave_installed):
 	gold.follow_up_interval_days = interval + 7
 	gold.save()
 	frappe.db.set_single_value("CRM Profile Settings", "auto_create_profiles", 0)
-	frappe.db.commit()
+	_release_locks()
 	try:
 		run_bench("--site", SITE, "migrate", "--skip-search-index")
 		_refresh()
 		before = _snapshot()
+		_release_locks()
 		run_bench("--site", SITE, "migrate", "--skip-search-index")
 		_refresh()
 		assert _snapshot() == before
