@@ -1,5 +1,11 @@
 """Pure parts of duplicate matching and completeness: normalisation, blocking keys, scores."""
 
+import pytest
+
+# crm_profiles.quality imports frappe at module level: without a bench these run in the bench suite only.
+pytest.importorskip("frappe", reason="crm_profiles.quality needs frappe: run with the bench's Python")
+
+
 from crm_profiles.quality.completeness import DEFAULT_WEIGHTS, parse_weights, score
 from crm_profiles.quality.matching import (
 	name_blocking_keys,
