@@ -25,7 +25,7 @@ def validate_date_range(filters: frappe._dict) -> None:
 		frappe.throw(_("From Date must be before To Date."), title=_("Invalid dates"))
 
 
-def profile_conditions(filters: frappe._dict, prefix: str = "") -> list[list]:
+def profile_conditions(filters: frappe._dict) -> list[list]:
 	"""get_list filters for the standard profile filters; territory and group include their children."""
 	conditions = []
 	for fieldname, doctype in TREE_FILTERS.items():
@@ -33,9 +33,9 @@ def profile_conditions(filters: frappe._dict, prefix: str = "") -> list[list]:
 		if value:
 			if not frappe.db.exists(doctype, value):
 				frappe.throw(_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)))
-			conditions.append([f"{prefix}{fieldname}", "descendants of (inclusive)", value])
+			conditions.append([fieldname, "descendants of (inclusive)", value])
 	for fieldname in EQUAL_FILTERS:
 		if filters.get(fieldname):
-			conditions.append([f"{prefix}{fieldname}", "=", filters.get(fieldname)])
+			conditions.append([fieldname, "=", filters.get(fieldname)])
 	return conditions
 

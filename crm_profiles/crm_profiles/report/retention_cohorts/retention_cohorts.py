@@ -38,8 +38,9 @@ def order_conditions(filters: frappe._dict) -> list[list]:
 	if filters.company:
 		conditions.append(["company", "=", filters.company])
 	# Territory and group are the customer's (as on its profile), not the order's copy of them.
-	if profile_conditions(filters):
-		customers = frappe.get_list(PROFILE, filters=profile_conditions(filters), pluck="name", limit_page_length=0)
+	profile_filters = profile_conditions(filters)
+	if profile_filters:
+		customers = frappe.get_list(PROFILE, filters=profile_filters, pluck="name", limit_page_length=0)
 		conditions.append(["customer", "in", customers or [""]])
 	return conditions
 
