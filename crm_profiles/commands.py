@@ -30,9 +30,10 @@ def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, res
 	frappe.connect()
 	try:
 		frappe.set_user("Administrator")
-		company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.get_all(
-			"Company", pluck="name", limit=1
-		)[0]
+		company = (
+			frappe.db.get_single_value("Global Defaults", "default_company")
+			or frappe.get_all("Company", pluck="name", limit=1)[0]
+		)
 		if reseed:
 			seed.clear()
 		have = seed.seeded_counts()

@@ -29,13 +29,57 @@ SEED = 20261123
 CN_PREFIX = ["上海", "北京", "深圳", "杭州", "广州", "成都", "苏州", "南京", "武汉", "西安"]
 CN_CORE = ["云帆", "华信", "博远", "恒通", "新元", "瑞丰", "天成", "金桥", "嘉禾", "启明"]
 CN_SUFFIX = ["科技有限公司", "贸易有限公司"]
-EN_CORE = ["Northwind", "Bluebird", "Summit", "Harbor", "Evergreen", "Redwood", "Silverline", "Lakeside", "Ironbridge", "Brightpath"]
+EN_CORE = [
+	"Northwind",
+	"Bluebird",
+	"Summit",
+	"Harbor",
+	"Evergreen",
+	"Redwood",
+	"Silverline",
+	"Lakeside",
+	"Ironbridge",
+	"Brightpath",
+]
 EN_SUFFIX = ["Traders", "Industries", "Logistics", "Foods", "Systems"]
-CN_PEOPLE = [("王", "伟"), ("李", "娜"), ("张", "敏"), ("刘", "洋"), ("陈", "静"), ("杨", "磊"), ("赵", "婷"), ("黄", "强"), ("周", "杰"), ("吴", "芳")]
-EN_PEOPLE = [("Emma", "Clark"), ("Liam", "Turner"), ("Olivia", "Hughes"), ("Noah", "Bennett"), ("Ava", "Foster"), ("Mason", "Reed"), ("Mia", "Price"), ("Lucas", "Ward")]
+CN_PEOPLE = [
+	("王", "伟"),
+	("李", "娜"),
+	("张", "敏"),
+	("刘", "洋"),
+	("陈", "静"),
+	("杨", "磊"),
+	("赵", "婷"),
+	("黄", "强"),
+	("周", "杰"),
+	("吴", "芳"),
+]
+EN_PEOPLE = [
+	("Emma", "Clark"),
+	("Liam", "Turner"),
+	("Olivia", "Hughes"),
+	("Noah", "Bennett"),
+	("Ava", "Foster"),
+	("Mason", "Reed"),
+	("Mia", "Price"),
+	("Lucas", "Ward"),
+]
 POSITIONS = ["采购经理", "Purchasing Manager", "总经理", "Operations Director", "Office Manager", "财务主管"]
-TERRITORIES = {"华东": "East China", "华北": "North China", "华南": "South China", "North America": None, "Europe": None}
-INDUSTRIES = ["Technology", "Manufacturing", "Retail & Wholesale", "Food, Beverage & Tobacco", "Transportation", "Construction"]
+TERRITORIES = {
+	"华东": "East China",
+	"华北": "North China",
+	"华南": "South China",
+	"North America": None,
+	"Europe": None,
+}
+INDUSTRIES = [
+	"Technology",
+	"Manufacturing",
+	"Retail & Wholesale",
+	"Food, Beverage & Tobacco",
+	"Transportation",
+	"Construction",
+]
 ITEMS = [
 	("DEMO-PAPER-A4", "A4 复印纸 / A4 Copy Paper", 28),
 	("DEMO-TONER", "打印机硒鼓 / Toner Cartridge", 85),
@@ -139,7 +183,9 @@ def ensure_masters(company: str) -> None:
 	"""Territories, industries, an item group and the demo items, made only when missing."""
 	for name in TERRITORIES:
 		if not frappe.db.exists("Territory", name):
-			frappe.get_doc({"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}).insert()
+			frappe.get_doc(
+				{"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}
+			).insert()
 	for name in INDUSTRIES:
 		if not frappe.db.exists("Industry Type", name):
 			frappe.get_doc({"doctype": "Industry Type", "industry": name}).insert()
@@ -198,7 +244,9 @@ def make_customer_with_history(step: dict, company: str, rng: random.Random, res
 			"doctype": "Customer",
 			"customer_name": step["name"],
 			"customer_type": "Company",
-			"customer_group": step["group"] if frappe.db.exists("Customer Group", step["group"]) else "All Customer Groups",
+			"customer_group": step["group"]
+			if frappe.db.exists("Customer Group", step["group"])
+			else "All Customer Groups",
 			"territory": step["territory"],
 			"industry": step["industry"],
 			"customer_details": DEMO_MARK,
@@ -215,7 +263,12 @@ def make_customer_with_history(step: dict, company: str, rng: random.Random, res
 	for category, preference, source in rng.sample(PREFERENCES, k=rng.randint(1, 3)):
 		profile.append(
 			"preferences",
-			{"category": category, "preference": preference, "source": source, "recorded_on": add_days(nowdate(), -rng.randint(1, 400))},
+			{
+				"category": category,
+				"preference": preference,
+				"source": source,
+				"recorded_on": add_days(nowdate(), -rng.randint(1, 400)),
+			},
 		)
 	profile.save()
 	first_day = add_days(nowdate(), -730 + rng.randint(0, 500))
@@ -256,7 +309,9 @@ def make_sales_order(customer: str, company: str, first_day: str, rng: random.Ra
 	date = add_days(first_day, rng.randint(0, span))
 	items = []
 	for code, _name, rate in rng.sample(ITEMS, k=rng.randint(1, 3)):
-		items.append({"item_code": code, "qty": rng.randint(1, 12), "rate": rate, "delivery_date": add_days(date, 7)})
+		items.append(
+			{"item_code": code, "qty": rng.randint(1, 12), "rate": rate, "delivery_date": add_days(date, 7)}
+		)
 	so = frappe.get_doc(
 		{
 			"doctype": "Sales Order",

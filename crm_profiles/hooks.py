@@ -1,7 +1,9 @@
 app_name = "crm_profiles"
 app_title = "CRM Profiles"
 app_publisher = "crm_profiles contributors"
-app_description = "Customer profiles (客户档案) for ERPNext: interactions, purchase figures, tiers and follow-ups"
+app_description = (
+	"Customer profiles (客户档案) for ERPNext: interactions, purchase figures, tiers and follow-ups"
+)
 app_email = "dev@crm-profiles.invalid"
 app_license = "MIT"
 required_apps = ["frappe/erpnext"]
@@ -41,7 +43,10 @@ before_uninstall = [
 fixtures = [
 	{"dt": "Role", "filters": [["role_name", "in", ["CRM Manager", "CRM User"]]]},
 	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Resolved", "Closed"]]]},
-	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Start Work", "Resolve", "Close", "Reopen"]]]},
+	{
+		"dt": "Workflow Action Master",
+		"filters": [["name", "in", ["Start Work", "Resolve", "Close", "Reopen"]]],
+	},
 	{"dt": "Workflow", "filters": [["name", "=", "Customer Complaint"]]},
 ]
 
@@ -85,11 +90,20 @@ doc_events = {
 		"on_trash": "crm_profiles.privacy.consent.on_consent_change",
 	},
 	# Automatic capture: each source document becomes one interaction; deleting it marks the interaction
-	"Communication": {"on_update": f"{_CAPTURE}.on_communication_update", "on_trash": f"{_CAPTURE}.mark_source_deleted"},
-	"Call Log": {"on_update": f"{_CAPTURE}.on_call_log_update", "on_trash": f"{_CAPTURE}.mark_source_deleted"},
+	"Communication": {
+		"on_update": f"{_CAPTURE}.on_communication_update",
+		"on_trash": f"{_CAPTURE}.mark_source_deleted",
+	},
+	"Call Log": {
+		"on_update": f"{_CAPTURE}.on_call_log_update",
+		"on_trash": f"{_CAPTURE}.mark_source_deleted",
+	},
 	"Issue": {"on_update": f"{_CAPTURE}.on_issue_update", "on_trash": f"{_CAPTURE}.mark_source_deleted"},
 	"Event": {"on_update": f"{_CAPTURE}.on_event_update", "on_trash": f"{_CAPTURE}.mark_source_deleted"},
-	"Appointment": {"on_update": f"{_CAPTURE}.on_appointment_update", "on_trash": f"{_CAPTURE}.mark_source_deleted"},
+	"Appointment": {
+		"on_update": f"{_CAPTURE}.on_appointment_update",
+		"on_trash": f"{_CAPTURE}.mark_source_deleted",
+	},
 	# Closing a follow-up ToDo completes its follow-up
 	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
 }

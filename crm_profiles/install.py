@@ -29,7 +29,9 @@ def ensure_roles() -> None:
 	"""Fixtures sync on migrate; create the roles at install time so permissions work at once."""
 	for role in ROLES:
 		if not frappe.db.exists("Role", role):
-			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
 
 
 def backfill_profiles() -> int:

@@ -12,7 +12,10 @@ PROFILE = figures.PROFILE
 
 def _check_read(customer: str) -> None:
 	if not frappe.has_permission(PROFILE, "read", customer):
-		frappe.throw(_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)), frappe.PermissionError)
+		frappe.throw(
+			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
+			frappe.PermissionError,
+		)
 
 
 @frappe.whitelist()
@@ -73,8 +76,17 @@ def get_at_risk_customers(min_days: int = 0, limit: int = 500) -> list[dict]:
 		PROFILE,
 		filters=filters,
 		fields=[
-			"name", "customer_name", "territory", "customer_group", "order_count", "lifetime_value",
-			"last_order_date", "days_since_last_order", "lifecycle_stage", "rfm_segment", "tier",
+			"name",
+			"customer_name",
+			"territory",
+			"customer_group",
+			"order_count",
+			"lifetime_value",
+			"last_order_date",
+			"days_since_last_order",
+			"lifecycle_stage",
+			"rfm_segment",
+			"tier",
 		],
 		order_by="days_since_last_order desc",
 		limit_page_length=int(limit),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import partial
 
 import frappe
+
 from crm_profiles.analytics import figures
 
 
@@ -26,7 +27,10 @@ def on_order_event(doc, method=None) -> None:
 			figures.SETTINGS,
 		)
 	)
-	if settings.get("update_on_order_events") in ("0", 0) or (settings.get("figures_source") or "Sales Order") != doc.doctype:
+	if (
+		settings.get("update_on_order_events") in ("0", 0)
+		or (settings.get("figures_source") or "Sales Order") != doc.doctype
+	):
 		return
 	schedule_recompute(doc.customer)
 
@@ -98,4 +102,3 @@ def log_manual_tier_change(doc, method=None) -> None:
 def delete_changes(doc, method=None) -> None:
 	"""on_trash: the change log of a deleted profile goes with it."""
 	frappe.db.delete(figures.CHANGE, {"customer_profile": doc.name})
-

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 import frappe
 from frappe.utils import add_months, getdate, now_datetime
@@ -96,8 +97,13 @@ def load_config() -> Config:
 		for t in frappe.get_all(
 			"Customer Tier",
 			fields=[
-				"name", "rank", "min_window_value", "min_order_count", "min_tenure_months",
-				"max_days_since_last_order", "is_loyal",
+				"name",
+				"rank",
+				"min_window_value",
+				"min_order_count",
+				"min_tenure_months",
+				"max_days_since_last_order",
+				"is_loyal",
 			],
 		)
 	]
@@ -161,7 +167,9 @@ def window_start(config: Config, today: date) -> date:
 	return getdate(add_months(today, -config.window_months))
 
 
-def aggregate(config: Config, today: date, customer: str | None = None, lo: str | None = None, hi: str | None = None) -> dict:
+def aggregate(
+	config: Config, today: date, customer: str | None = None, lo: str | None = None, hi: str | None = None
+) -> dict:
 	params = {"window_start": window_start(config, today), "company": config.company}
 	conditions = []
 	if customer is not None:
@@ -222,8 +230,15 @@ def compute_rules(figures: dict, current: dict, config: Config, today: date) -> 
 
 
 def compute_scores(figures: dict, cuts: dict) -> dict:
-	r, f, m = rfm.rfm_scores(figures["order_count"], figures["days_since_last_order"], figures["lifetime_value"], cuts)
-	return {"recency_score": r, "frequency_score": f, "monetary_score": m, "rfm_segment": rfm.segment(r, f, m) or None}
+	r, f, m = rfm.rfm_scores(
+		figures["order_count"], figures["days_since_last_order"], figures["lifetime_value"], cuts
+	)
+	return {
+		"recency_score": r,
+		"frequency_score": f,
+		"monetary_score": m,
+		"rfm_segment": rfm.segment(r, f, m) or None,
+	}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,15 +267,44 @@ def log_changes(changes: list[tuple], reason: str = "Rule") -> None:
 		return
 	now, user = now_datetime(), frappe.session.user or "Administrator"
 	columns = (
-		"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
-		"customer_profile", "customer", "change_type", "from_value", "to_value", "changed_on", "reason", "changed_by",
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"customer_profile",
+		"customer",
+		"change_type",
+		"from_value",
+		"to_value",
+		"changed_on",
+		"reason",
+		"changed_by",
 	)
 	row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
 	for start in range(0, len(changes), BATCH):
 		batch = changes[start : start + BATCH]
 		params = []
 		for profile, kind, old, new in batch:
-			params += [frappe.generate_hash(length=12), now, now, user, user, 0, 0, profile, profile, kind, old, new, now, reason, user]
+			params += [
+				frappe.generate_hash(length=12),
+				now,
+				now,
+				user,
+				user,
+				0,
+				0,
+				profile,
+				profile,
+				kind,
+				old,
+				new,
+				now,
+				reason,
+				user,
+			]
 		frappe.db.sql(
 			f"insert into `tabCustomer Profile Change` ({', '.join(columns)}) values {', '.join([row_sql] * len(batch))}",
 			params,
@@ -272,7 +316,9 @@ def rule_changes(name: str, current: dict, new: dict) -> list[tuple]:
 	if (current.get("tier") or None) != (new["tier"] or None):
 		changes.append((name, "Tier", current.get("tier") or "", new["tier"] or ""))
 	if (current.get("lifecycle_stage") or "Prospect") != new["lifecycle_stage"]:
-		changes.append((name, "Lifecycle Stage", current.get("lifecycle_stage") or "", new["lifecycle_stage"]))
+		changes.append(
+			(name, "Lifecycle Stage", current.get("lifecycle_stage") or "", new["lifecycle_stage"])
+		)
 	return changes
 
 
@@ -317,7 +363,9 @@ def refresh_range(
 		changes += rule_changes(current.name, current, rules)
 	columns = (*FIGURE_FIELDS, *RULE_FIELDS, "figures_updated_on")
 	if score:
-		cuts = set_cut_points(config, [(r["order_count"], r["days_since_last_order"], r["lifetime_value"]) for r in rows])
+		cuts = set_cut_points(
+			config, [(r["order_count"], r["days_since_last_order"], r["lifetime_value"]) for r in rows]
+		)
 		for row in rows:
 			row.update(compute_scores(row, cuts))
 		columns = (*columns, *SCORE_FIELDS)
@@ -373,7 +421,13 @@ def recompute_customer(customer: str, config: Config | None = None, today: date 
 	today = today or getdate()
 	figures = compute_figures(aggregate(config, today, customer=customer).get(customer), today)
 	rules = compute_rules(figures, current, config, today)
-	row = {"name": customer, **figures, **rules, **compute_scores(figures, config.cuts), "figures_updated_on": now_datetime()}
+	row = {
+		"name": customer,
+		**figures,
+		**rules,
+		**compute_scores(figures, config.cuts),
+		"figures_updated_on": now_datetime(),
+	}
 	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on"))
 	log_changes(rule_changes(customer, current, rules))
 	return row
@@ -384,7 +438,7 @@ def chunk_bounds(chunk_size: int) -> list[tuple[str | None, str | None]]:
 	names = frappe.db.sql("select name from `tabCustomer Profile` order by name", pluck=True)
 	starts = names[chunk_size::chunk_size]
 	bounds = [None, *starts, None]
-	return list(zip(bounds[:-1], bounds[1:], strict=False))
+	return list(pairwise(bounds))
 
 
 def as_of(value: date | datetime | str | None) -> date:

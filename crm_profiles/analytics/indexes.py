@@ -11,7 +11,15 @@ INDEXES = {
 	),
 	"Sales Invoice": (
 		"crm_profiles_customer_figures",
-		("customer", "docstatus", "posting_date", "is_return", "base_net_total", "base_grand_total", "company"),
+		(
+			"customer",
+			"docstatus",
+			"posting_date",
+			"is_return",
+			"base_net_total",
+			"base_grand_total",
+			"company",
+		),
 	),
 }
 
@@ -30,7 +38,9 @@ def ensure_indexes() -> None:
 	for doctype, (name, columns) in INDEXES.items():
 		if not has_index(doctype, name):
 			frappe.db.commit()
-			frappe.db.sql_ddl(f"alter table `tab{doctype}` add index `{name}` ({', '.join(f'`{c}`' for c in columns)})")
+			frappe.db.sql_ddl(
+				f"alter table `tab{doctype}` add index `{name}` ({', '.join(f'`{c}`' for c in columns)})"
+			)
 
 
 def drop_indexes() -> None:

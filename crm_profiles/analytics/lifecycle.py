@@ -34,7 +34,9 @@ def lifecycle_stage(figures: dict, rules: StageRules, today: date, tier_is_loyal
 		return "Churned"
 	if days > rules.at_risk_days:
 		return "At Risk"
-	if tier_is_loyal or (rules.loyal_orders and int(figures.get("window_order_count") or 0) >= rules.loyal_orders):
+	if tier_is_loyal or (
+		rules.loyal_orders and int(figures.get("window_order_count") or 0) >= rules.loyal_orders
+	):
 		return "Loyal"
 	if (today - figures["first_order_date"]).days <= rules.new_days:
 		return "New"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 SEGMENTS = (
 	"Champions",
@@ -64,7 +65,7 @@ def parse_thresholds(text: str | None, default: Sequence[float]) -> tuple[float,
 		values = tuple(float(part) for part in text.replace(";", ",").split(",") if part.strip())
 	except ValueError as exc:
 		raise ThresholdError(text) from exc
-	if len(values) != 4 or any(b <= a for a, b in zip(values, values[1:], strict=False)):
+	if len(values) != 4 or any(b <= a for a, b in pairwise(values)):
 		raise ThresholdError(text)
 	return values
 

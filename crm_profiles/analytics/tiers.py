@@ -42,7 +42,8 @@ def tier_holds(rule: TierRule, figures: dict, today: date) -> bool:
 	if rule.min_tenure_months and (not first or months_between(first, today) < rule.min_tenure_months):
 		return False
 	if rule.max_days_since_last_order and (
-		not figures.get("order_count") or int(figures["days_since_last_order"]) > rule.max_days_since_last_order
+		not figures.get("order_count")
+		or int(figures["days_since_last_order"]) > rule.max_days_since_last_order
 	):
 		return False
 	return True

@@ -58,7 +58,9 @@ def spread_territories() -> None:
 		return
 	for name in BENCH_TERRITORIES:
 		if not frappe.db.exists("Territory", name):
-			frappe.get_doc({"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}).insert(
+			frappe.get_doc(
+				{"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}
+			).insert(
 				ignore_permissions=True  # benchmark site set-up, run by Administrator
 			)
 	frappe.db.sql(
@@ -82,7 +84,13 @@ def restricted_user() -> str | None:
 	email = "crm.bench.territory@crm-profiles.test"
 	if not frappe.db.exists("User", email):
 		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": "Bench", "send_welcome_email": 0, "roles": [{"role": "CRM User"}, {"role": "Sales User"}]}
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": "Bench",
+				"send_welcome_email": 0,
+				"roles": [{"role": "CRM User"}, {"role": "Sales User"}],
+			}
 		).insert(ignore_permissions=True)  # benchmark fixture on a benchmark site; rolled back below
 	frappe.get_doc(
 		{"doctype": "User Permission", "user": email, "allow": "Territory", "for_value": territory[0][0]}

@@ -44,14 +44,18 @@ def refresh_and_commit() -> None:
 def naive_sample(sample: int) -> tuple[float, int]:
 	"""Per-customer ORM recompute and save, the way a loop in a controller would do it."""
 	customers = frappe.db.sql(
-		"select name from `tabCustomer Profile` where name like %s order by rand(7) limit %s", (f"{PREFIX}-C-%", sample), pluck=True
+		"select name from `tabCustomer Profile` where name like %s order by rand(7) limit %s",
+		(f"{PREFIX}-C-%", sample),
+		pluck=True,
 	)
 	start_window = getdate(add_months(getdate(), -12))
 	today = getdate()
 	start = time.perf_counter()
 	for customer in customers:
 		orders = frappe.get_all(
-			"Sales Order", filters={"customer": customer, "docstatus": 1}, fields=["transaction_date", "base_net_total"]
+			"Sales Order",
+			filters={"customer": customer, "docstatus": 1},
+			fields=["transaction_date", "base_net_total"],
 		)
 		doc = frappe.get_doc("Customer Profile", customer)
 		dates = [getdate(o.transaction_date) for o in orders]
@@ -78,9 +82,15 @@ def inactive_customers() -> None:
 
 
 def acquisition_and_loyalty(company: str) -> None:
-	from erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty import execute
+	from erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty import (
+		execute,
+	)
 
-	execute(frappe._dict(view_type="Territory", company=company, from_date=add_months(getdate(), -12), to_date=getdate()))
+	execute(
+		frappe._dict(
+			view_type="Territory", company=company, from_date=add_months(getdate(), -12), to_date=getdate()
+		)
+	)
 
 
 def at_risk() -> None:
@@ -89,10 +99,16 @@ def at_risk() -> None:
 
 def _submit_once(company: str, customer: str, item: str) -> float:
 	so = frappe.new_doc("Sales Order")
-	so.update({
-		"customer": customer, "company": company, "transaction_date": getdate(),
-		"delivery_date": add_days(getdate(), 7), "selling_price_list": "Standard Selling", "ignore_pricing_rule": 1,
-	})
+	so.update(
+		{
+			"customer": customer,
+			"company": company,
+			"transaction_date": getdate(),
+			"delivery_date": add_days(getdate(), 7),
+			"selling_price_list": "Standard Selling",
+			"ignore_pricing_rule": 1,
+		}
+	)
 	so.append("items", {"item_code": item, "qty": 1, "rate": 100})
 	so.insert(ignore_permissions=True)
 	frappe.db.commit()
@@ -105,13 +121,18 @@ def _submit_once(company: str, customer: str, item: str) -> float:
 def submit_times(company: str, rounds: int) -> tuple[float, float]:
 	"""Median submit (+ commit) time with our hooks on and off, interleaved so drift hits both."""
 	customers = frappe.db.sql(  # typical customers: a random sample, not only the heaviest buyers
-		"select name from `tabCustomer Profile` where name like %s order by rand(3) limit 20", f"{PREFIX}-C-%", pluck=True
+		"select name from `tabCustomer Profile` where name like %s order by rand(3) limit 20",
+		f"{PREFIX}-C-%",
+		pluck=True,
 	)
 	item = frappe.db.get_value("Item", {"item_code": ("like", "_Bench Item%")})
 	hooks = frappe.get_doc_hooks()
 	with_ours = {dt: {ev: list(h) for ev, h in events.items()} for dt, events in hooks.items()}
 	without = {
-		dt: {ev: [h for h in handlers if not h.startswith("crm_profiles.analytics")] for ev, handlers in events.items()}
+		dt: {
+			ev: [h for h in handlers if not h.startswith("crm_profiles.analytics")]
+			for ev, handlers in events.items()
+		}
 		for dt, events in hooks.items()
 	}
 	on, off = [], []
@@ -126,7 +147,9 @@ def submit_times(company: str, rounds: int) -> tuple[float, float]:
 	return statistics.median(on), statistics.median(off)
 
 
-def run(company: str, sample: int = 1000, rounds: int = 60, skip_slow: bool = False, echo=print) -> list[tuple]:
+def run(
+	company: str, sample: int = 1000, rounds: int = 60, skip_slow: bool = False, echo=print
+) -> list[tuple]:
 	customers = frappe.db.count("Customer Profile")
 	orders = frappe.db.count("Sales Order", {"docstatus": 1})
 	echo(f"dataset: {customers} customer profiles, {orders} submitted Sales Orders")
@@ -174,9 +197,19 @@ def run(company: str, sample: int = 1000, rounds: int = 60, skip_slow: bool = Fa
 	best_refresh = min(refresh_plain, refresh_indexed)
 	checks = [
 		("full refresh <= 3x floor", best_refresh / floor_plain, "<= 3", best_refresh <= 3 * floor_plain),
-		("naive / full refresh >= 100x", naive_total / best_refresh, ">= 100", naive_total >= 100 * best_refresh),
+		(
+			"naive / full refresh >= 100x",
+			naive_total / best_refresh,
+			">= 100",
+			naive_total >= 100 * best_refresh,
+		),
 		("submit overhead <= 10%", submit_on / submit_off - 1, "<= 0.10", submit_on <= 1.10 * submit_off),
-		("at-risk / Inactive Customers <= 0.5", ours_at_risk / inactive, "<= 0.5", ours_at_risk <= 0.5 * inactive),
+		(
+			"at-risk / Inactive Customers <= 0.5",
+			ours_at_risk / inactive,
+			"<= 0.5",
+			ours_at_risk <= 0.5 * inactive,
+		),
 	]
 	echo("| Target | Measured | Goal | Met |")
 	echo("|---|---:|---:|---|")

@@ -23,8 +23,14 @@ def ensure_items() -> list[str]:
 	for code in codes:
 		if not frappe.db.exists("Item", code):
 			frappe.get_doc(
-				{"doctype": "Item", "item_code": code, "item_name": code, "item_group": "All Item Groups",
-				 "stock_uom": "Nos", "is_stock_item": 0}
+				{
+					"doctype": "Item",
+					"item_code": code,
+					"item_name": code,
+					"item_group": "All Item Groups",
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+				}
 			).insert(ignore_permissions=True)
 	frappe.db.commit()
 	return codes
@@ -38,8 +44,12 @@ def seeded_counts() -> tuple[int, int]:
 
 def clear() -> None:
 	for table, column in (
-		("Sales Order Item", "parent"), ("Sales Order", "name"), ("Sales Invoice", "name"),
-		("Customer Profile Change", "customer_profile"), ("Customer Profile", "name"), ("Customer", "name"),
+		("Sales Order Item", "parent"),
+		("Sales Order", "name"),
+		("Sales Invoice", "name"),
+		("Customer Profile Change", "customer_profile"),
+		("Customer Profile", "name"),
+		("Customer", "name"),
 	):
 		frappe.db.sql(f"delete from `tab{table}` where `{column}` like %s", f"{PREFIX}-%")
 	frappe.db.commit()
@@ -56,9 +66,24 @@ def seed(customers: int, orders: int, company: str, seed_value: int = 42, echo=p
 	names = [f"{PREFIX}-C-{i:07d}" for i in range(customers)]
 	frappe.db.bulk_insert(
 		"Customer",
-		["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "customer_name",
-		 "customer_type", "customer_group", "territory", "default_currency"],
-		((n, now, now, user, user, 0, 0, n, "Company", "All Customer Groups", "All Territories", currency) for n in names),
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"docstatus",
+			"idx",
+			"customer_name",
+			"customer_type",
+			"customer_group",
+			"territory",
+			"default_currency",
+		],
+		(
+			(n, now, now, user, user, 0, 0, n, "Company", "All Customer Groups", "All Territories", currency)
+			for n in names
+		),
 		chunk_size=5000,
 	)
 	frappe.db.commit()
@@ -80,17 +105,66 @@ def seed(customers: int, orders: int, company: str, seed_value: int = 42, echo=p
 		counts[rng.randrange(customers)] += 1
 
 	so_fields = [
-		"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "naming_series", "customer",
-		"customer_name", "order_type", "transaction_date", "delivery_date", "company", "currency", "conversion_rate",
-		"selling_price_list", "price_list_currency", "plc_conversion_rate", "total_qty", "total", "base_total",
-		"net_total", "base_net_total", "grand_total", "base_grand_total", "rounded_total", "base_rounded_total",
-		"status", "territory", "customer_group",
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"naming_series",
+		"customer",
+		"customer_name",
+		"order_type",
+		"transaction_date",
+		"delivery_date",
+		"company",
+		"currency",
+		"conversion_rate",
+		"selling_price_list",
+		"price_list_currency",
+		"plc_conversion_rate",
+		"total_qty",
+		"total",
+		"base_total",
+		"net_total",
+		"base_net_total",
+		"grand_total",
+		"base_grand_total",
+		"rounded_total",
+		"base_rounded_total",
+		"status",
+		"territory",
+		"customer_group",
 	]
 	item_fields = [
-		"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "parent", "parenttype",
-		"parentfield", "item_code", "item_name", "description", "qty", "stock_qty", "rate", "base_rate", "amount",
-		"base_amount", "net_rate", "net_amount", "base_net_rate", "base_net_amount", "uom", "stock_uom",
-		"conversion_factor", "delivery_date",
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"parent",
+		"parenttype",
+		"parentfield",
+		"item_code",
+		"item_name",
+		"description",
+		"qty",
+		"stock_qty",
+		"rate",
+		"base_rate",
+		"amount",
+		"base_amount",
+		"net_rate",
+		"net_amount",
+		"base_net_rate",
+		"base_net_amount",
+		"uom",
+		"stock_uom",
+		"conversion_factor",
+		"delivery_date",
 	]
 	so_rows, item_rows, number = [], [], 0
 
@@ -116,16 +190,73 @@ def seed(customers: int, orders: int, company: str, seed_value: int = 42, echo=p
 			net = round(sum(line[4] for line in lines), 2)
 			grand = round(net * 1.1, 2)
 			qty_total = sum(line[2] for line in lines)
-			so_rows.append((
-				name, now, now, user, user, 1, 0, "SAL-ORD-.YYYY.-", customer, customer, "Sales", date,
-				add_days(date, 7), company, currency, 1, "Standard Selling", currency, 1, qty_total, net, net, net,
-				net, grand, grand, grand, grand, "To Deliver and Bill", "All Territories", "All Customer Groups",
-			))
+			so_rows.append(
+				(
+					name,
+					now,
+					now,
+					user,
+					user,
+					1,
+					0,
+					"SAL-ORD-.YYYY.-",
+					customer,
+					customer,
+					"Sales",
+					date,
+					add_days(date, 7),
+					company,
+					currency,
+					1,
+					"Standard Selling",
+					currency,
+					1,
+					qty_total,
+					net,
+					net,
+					net,
+					net,
+					grand,
+					grand,
+					grand,
+					grand,
+					"To Deliver and Bill",
+					"All Territories",
+					"All Customer Groups",
+				)
+			)
 			for idx, code, qty, rate, amount in lines:
-				item_rows.append((
-					f"{name}-{idx}", now, now, user, user, 1, idx, name, "Sales Order", "items", code, code, code,
-					qty, qty, rate, rate, amount, amount, rate, amount, rate, amount, "Nos", "Nos", 1, add_days(date, 7),
-				))
+				item_rows.append(
+					(
+						f"{name}-{idx}",
+						now,
+						now,
+						user,
+						user,
+						1,
+						idx,
+						name,
+						"Sales Order",
+						"items",
+						code,
+						code,
+						code,
+						qty,
+						qty,
+						rate,
+						rate,
+						amount,
+						amount,
+						rate,
+						amount,
+						rate,
+						amount,
+						"Nos",
+						"Nos",
+						1,
+						add_days(date, 7),
+					)
+				)
 		if len(so_rows) >= 20000:
 			flush()
 			echo(f"  {number} orders")

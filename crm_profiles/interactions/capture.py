@@ -42,7 +42,10 @@ def contacts_by_email(emails: list[str]) -> list[str]:
 	if not emails:
 		return []
 	return frappe.get_all(
-		"Contact Email", filters={"email_id": ("in", emails), "parenttype": "Contact"}, pluck="parent", distinct=True
+		"Contact Email",
+		filters={"email_id": ("in", emails), "parenttype": "Contact"},
+		pluck="parent",
+		distinct=True,
 	)
 
 
@@ -52,7 +55,12 @@ def contact_of_customer(contacts: list[str], customer: str) -> str | None:
 		return None
 	linked = frappe.get_all(
 		"Dynamic Link",
-		filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer", "link_name": customer},
+		filters={
+			"parenttype": "Contact",
+			"parent": ("in", contacts),
+			"link_doctype": "Customer",
+			"link_name": customer,
+		},
 		pluck="parent",
 	)
 	return next((c for c in contacts if c in linked), None)
@@ -67,7 +75,9 @@ def customer_by_email(emails: list[str]) -> tuple[str | None, str | None]:
 			return customers[0], contact
 	emails = [e.strip().lower() for e in emails if e and "@" in e]
 	if emails:
-		profile = frappe.db.get_value("Customer Profile", {"email_id": ("in", emails)}, "customer", order_by="name")
+		profile = frappe.db.get_value(
+			"Customer Profile", {"email_id": ("in", emails)}, "customer", order_by="name"
+		)
 		if profile:
 			return profile, None
 	return None, None
@@ -119,7 +129,12 @@ def upsert_interaction(source, customer: str, values: dict) -> str:
 		doc.update(changed)
 	else:
 		doc = frappe.get_doc(
-			{"doctype": INTERACTION, "reference_doctype": source.doctype, "reference_name": source.name, **values}
+			{
+				"doctype": INTERACTION,
+				"reference_doctype": source.doctype,
+				"reference_name": source.name,
+				**values,
+			}
 		)
 	# Safe: the interaction mirrors a document the user has just saved; it carries the customer's
 	# territory and group, so who may read it is decided by the interaction's own permissions.
@@ -180,7 +195,13 @@ def on_communication_update(doc, method=None) -> None:
 	)
 
 
-CALL_STATUS = {"Completed": "Completed", "Failed": "Cancelled", "Busy": "Cancelled", "No Answer": "Cancelled", "Canceled": "Cancelled"}
+CALL_STATUS = {
+	"Completed": "Completed",
+	"Failed": "Cancelled",
+	"Busy": "Cancelled",
+	"No Answer": "Cancelled",
+	"Canceled": "Cancelled",
+}
 
 
 def on_call_log_update(doc, method=None) -> None:
@@ -218,7 +239,11 @@ def on_issue_update(doc, method=None) -> None:
 		customer, contact = customer_by_email(split_addresses(doc.raised_by))
 	if not customer:
 		return
-	opened = get_datetime(f"{doc.opening_date} {doc.opening_time or '00:00:00'}") if doc.opening_date else doc.creation
+	opened = (
+		get_datetime(f"{doc.opening_date} {doc.opening_time or '00:00:00'}")
+		if doc.opening_date
+		else doc.creation
+	)
 	name = upsert_interaction(
 		doc,
 		customer,

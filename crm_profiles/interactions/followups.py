@@ -78,7 +78,9 @@ def sync_follow_up_todo(doc) -> None:
 				"doctype": INTERACTION,
 				"name": doc.name,
 				"date": doc.follow_up_date,
-				"description": _("Follow up with {0}: {1}").format(doc.customer_name or doc.customer, doc.subject),
+				"description": _("Follow up with {0}: {1}").format(
+					doc.customer_name or doc.customer, doc.subject
+				),
 			},
 			ignore_permissions=True,
 		)
@@ -171,8 +173,13 @@ def create_tier_follow_ups(on_date: str | None = None) -> list[str]:
 				"date": on_date,
 				"priority": "Medium",
 				"assigned_by": "Administrator",
-				"description": _("Follow up with {0}: tier {1} asks for contact every {2} days; last contact {3}.").format(
-					row.customer_name or row.customer, row.tier, row.days, frappe.utils.formatdate(row.last_contact)
+				"description": _(
+					"Follow up with {0}: tier {1} asks for contact every {2} days; last contact {3}."
+				).format(
+					row.customer_name or row.customer,
+					row.tier,
+					row.days,
+					frappe.utils.formatdate(row.last_contact),
 				),
 			}
 		)
@@ -180,7 +187,9 @@ def create_tier_follow_ups(on_date: str | None = None) -> list[str]:
 		todo.insert(ignore_permissions=True)
 		created.append(todo.name)
 	if created:
-		refresh_engagement([r for r in frappe.get_all("ToDo", {"name": ("in", created)}, pluck="reference_name")])
+		refresh_engagement(
+			[r for r in frappe.get_all("ToDo", {"name": ("in", created)}, pluck="reference_name")]
+		)
 	return created
 
 

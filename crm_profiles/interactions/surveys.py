@@ -56,7 +56,9 @@ def _sign(payload: str) -> str:
 def make_token(customer: str, valid_days: int | None = None) -> str:
 	days = valid_days if valid_days is not None else setting("survey_validity_days")
 	expires = get_datetime(add_days(now_datetime(), days)).replace(microsecond=0)
-	payload = _b64(json.dumps({"c": customer, "x": expires.isoformat(), "n": secrets.token_urlsafe(16)}).encode())
+	payload = _b64(
+		json.dumps({"c": customer, "x": expires.isoformat(), "n": secrets.token_urlsafe(16)}).encode()
+	)
 	return f"{payload}.{_sign(payload)}"
 
 
@@ -143,16 +145,26 @@ def refusal_message(reason: str) -> str:
 def send_survey(customer: str) -> dict:
 	"""Email the customer a survey link (from the profile form)."""
 	if not frappe.has_permission(PROFILE, "write", customer):
-		frappe.throw(_("Not permitted to send a survey to {0}.").format(frappe.bold(customer)), frappe.PermissionError)
-	profile = frappe.db.get_value(PROFILE, customer, ["email_id", "customer_name", "do_not_contact"], as_dict=True)
+		frappe.throw(
+			_("Not permitted to send a survey to {0}.").format(frappe.bold(customer)), frappe.PermissionError
+		)
+	profile = frappe.db.get_value(
+		PROFILE, customer, ["email_id", "customer_name", "do_not_contact"], as_dict=True
+	)
 	if not profile:
 		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(customer)))
 	if cint(profile.do_not_contact):
-		frappe.throw(_("{0} is marked Do Not Contact.").format(frappe.bold(profile.customer_name or customer)))
+		frappe.throw(
+			_("{0} is marked Do Not Contact.").format(frappe.bold(profile.customer_name or customer))
+		)
 	if not can_contact(customer, "Surveys", "Email"):
-		frappe.throw(_("{0} has withdrawn consent to surveys.").format(frappe.bold(profile.customer_name or customer)))
+		frappe.throw(
+			_("{0} has withdrawn consent to surveys.").format(frappe.bold(profile.customer_name or customer))
+		)
 	if not profile.email_id:
-		frappe.throw(_("Please set an email address on the profile of {0} first.").format(frappe.bold(customer)))
+		frappe.throw(
+			_("Please set an email address on the profile of {0} first.").format(frappe.bold(customer))
+		)
 	url = survey_url(customer)
 	frappe.sendmail(
 		recipients=[profile.email_id],

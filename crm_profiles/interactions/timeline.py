@@ -55,7 +55,9 @@ def _sources(customer: str) -> list[dict]:
 		)
 	for doctype, date_field, title_field, detail_field in HISTORY_SOURCES:
 		meta = frappe.db.exists("DocType", doctype) and frappe.get_meta(doctype)
-		if not meta or not all(meta.has_field(f) for f in ("customer", date_field, title_field, detail_field)):
+		if not meta or not all(
+			meta.has_field(f) for f in ("customer", date_field, title_field, detail_field)
+		):
 			continue  # tolerate the history DocType's absence, or a different shape
 		if not frappe.has_permission(doctype, "read"):
 			continue
@@ -119,7 +121,9 @@ def read_page(customer: str, cursor: str | None = None, limit: int = 20) -> dict
 			"order by at desc, name desc limit %(limit)s)"
 		)
 	rows = frappe.db.sql(
-		" union all ".join(parts) + " order by at desc, kind desc, name desc limit %(limit)s", params, as_dict=True
+		" union all ".join(parts) + " order by at desc, kind desc, name desc limit %(limit)s",
+		params,
+		as_dict=True,
 	)
 	more = len(rows) > limit
 	rows = rows[:limit]
@@ -145,7 +149,10 @@ def read_page(customer: str, cursor: str | None = None, limit: int = 20) -> dict
 def get_timeline(customer: str, cursor: str | None = None, limit: int = 20) -> dict:
 	"""The profile form's timeline: one page, newest first, with the server time it took."""
 	if not frappe.has_permission(PROFILE, "read", customer):
-		frappe.throw(_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)), frappe.PermissionError)
+		frappe.throw(
+			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
+			frappe.PermissionError,
+		)
 	start = time.perf_counter()
 	page = read_page(customer, cursor, limit)
 	page["server_ms"] = round((time.perf_counter() - start) * 1000, 2)

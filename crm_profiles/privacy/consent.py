@@ -70,7 +70,8 @@ def not_contactable(customers: list[str], purpose: str, on_date=None) -> set[str
 	names = tuple(customers)
 	blocked = set(
 		frappe.db.sql_list(
-			"select name from `tabCustomer Profile` where name in %s and coalesce(do_not_contact, 0) = 1", (names,)
+			"select name from `tabCustomer Profile` where name in %s and coalesce(do_not_contact, 0) = 1",
+			(names,),
 		)
 	)
 	today = getdate(on_date or nowdate())
@@ -111,7 +112,9 @@ def summary(customer: str) -> str:
 
 def refresh_summary(customer: str) -> None:
 	if frappe.db.exists(PROFILE, customer):
-		frappe.db.set_value(PROFILE, customer, "consent_summary", summary(customer) or None, update_modified=False)
+		frappe.db.set_value(
+			PROFILE, customer, "consent_summary", summary(customer) or None, update_modified=False
+		)
 
 
 def refresh_expired_summaries() -> None:

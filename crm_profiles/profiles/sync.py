@@ -141,7 +141,13 @@ def rename_profile(old: str, new: str) -> None:
 	"""Rename a profile after its customer; Frappe moves its child rows and every link to it."""
 	# Safe: mirrors a Customer rename that Frappe already authorised for this user.
 	rename_doc(
-		doctype=PROFILE, old=old, new=new, force=True, ignore_permissions=True, show_alert=False, rebuild_search=False
+		doctype=PROFILE,
+		old=old,
+		new=new,
+		force=True,
+		ignore_permissions=True,
+		show_alert=False,
+		rebuild_search=False,
 	)
 
 

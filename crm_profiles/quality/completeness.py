@@ -22,7 +22,17 @@ DEFAULT_WEIGHTS = {
 }
 
 # Field types whose emptiness can be judged in SQL as NULL or ''.
-_SCALAR_TYPES = {"Data", "Link", "Small Text", "Text", "Text Editor", "Select", "Date", "Datetime", "Long Text"}
+_SCALAR_TYPES = {
+	"Data",
+	"Link",
+	"Small Text",
+	"Text",
+	"Text Editor",
+	"Select",
+	"Date",
+	"Datetime",
+	"Long Text",
+}
 
 
 def parse_weights(raw: str | None) -> dict[str, int]:
@@ -88,7 +98,9 @@ def update_all_scores(profiles: list[str] | None = None) -> None:
 	if not total:
 		frappe.db.sql("update `tabCustomer Profile` set completeness_score = 0")
 		return
-	terms = " + ".join(f"(case when coalesce(`{f}`, '') != '' then {int(v)} else 0 end)" for f, v in w.items())
+	terms = " + ".join(
+		f"(case when coalesce(`{f}`, '') != '' then {int(v)} else 0 end)" for f, v in w.items()
+	)
 	condition, params = "", {}
 	if profiles is not None:
 		if not profiles:

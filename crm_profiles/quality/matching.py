@@ -35,8 +35,29 @@ MAX_BLOCK = 1000
 CHUNK = 5000
 
 _LEGAL_WORDS = {
-	"co", "company", "corp", "corporation", "inc", "incorporated", "llc", "ltd", "limited", "plc",
-	"gmbh", "ag", "sa", "srl", "bv", "pty", "pte", "the", "and", "group", "有限公司", "有限责任公司", "公司",
+	"co",
+	"company",
+	"corp",
+	"corporation",
+	"inc",
+	"incorporated",
+	"llc",
+	"ltd",
+	"limited",
+	"plc",
+	"gmbh",
+	"ag",
+	"sa",
+	"srl",
+	"bv",
+	"pty",
+	"pte",
+	"the",
+	"and",
+	"group",
+	"有限公司",
+	"有限责任公司",
+	"公司",
 }
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _NOT_TAX = re.compile(r"[^0-9A-Z]")
@@ -151,7 +172,7 @@ def find_matches(
 	matches: dict[str, Match] = {}
 	for rule in enabled_rules() if rules is None else rules:
 		for profile, other_name, score in _candidates(rule, customer_name, email, phone, tax_id):
-			if profile == exclude or profile in matches and matches[profile].action == "Block":
+			if profile == exclude or (profile in matches and matches[profile].action == "Block"):
 				continue
 			matches[profile] = Match(profile, other_name, rule.name, rule.action, score)
 	return list(matches.values())
@@ -215,9 +236,11 @@ def _escape_like(text: str) -> str:
 
 def _same_phone(stored: str | None, digits: str) -> bool:
 	other = phone_digits(stored)
-	return bool(other) and (other == digits or other.endswith(digits) or digits.endswith(other)) and min(
-		len(other), len(digits)
-	) >= 7
+	return (
+		bool(other)
+		and (other == digits or other.endswith(digits) or digits.endswith(other))
+		and min(len(other), len(digits)) >= 7
+	)
 
 
 def enforce(matches: list[Match], what: str) -> None:
@@ -226,7 +249,9 @@ def enforce(matches: list[Match], what: str) -> None:
 		return
 	listing = "<br>".join(
 		_("{0} ({1}, rule {2})").format(
-			frappe.utils.get_link_to_form(PROFILE, m.profile, frappe.utils.escape_html(m.customer_name or m.profile)),
+			frappe.utils.get_link_to_form(
+				PROFILE, m.profile, frappe.utils.escape_html(m.customer_name or m.profile)
+			),
 			m.score,
 			frappe.bold(m.rule),
 		)
@@ -365,13 +390,41 @@ def refresh_duplicate_queue(publish: bool = False) -> dict:
 	names = dict(frappe.db.sql("select name, customer_name from `tabCustomer Profile`")) if pairs else {}
 	now, user = now_datetime(), frappe.session.user or "Administrator"
 	fields = [
-		"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "profile_a",
-		"customer_name_a", "profile_b", "customer_name_b", "rule", "matched_value", "score", "status", "found_on",
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"profile_a",
+		"customer_name_a",
+		"profile_b",
+		"customer_name_b",
+		"rule",
+		"matched_value",
+		"score",
+		"status",
+		"found_on",
 	]
 	values = [
 		(
-			frappe.generate_hash(length=12), now, now, user, user, 0, 0, a, names.get(a), b, names.get(b),
-			rule, (value or "")[:140], score, "Open", now,
+			frappe.generate_hash(length=12),
+			now,
+			now,
+			user,
+			user,
+			0,
+			0,
+			a,
+			names.get(a),
+			b,
+			names.get(b),
+			rule,
+			(value or "")[:140],
+			score,
+			"Open",
+			now,
 		)
 		for (a, b), (rule, score, value) in pairs.items()
 		if (a, b) not in existing and (b, a) not in existing
@@ -414,5 +467,3 @@ def set_pair_status(name: str, status: str) -> None:
 	doc.check_permission("write")
 	doc.status = status
 	doc.save()
-
-

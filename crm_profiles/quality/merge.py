@@ -20,7 +20,16 @@ PROFILE = "Customer Profile"
 CUSTOMER = "Customer"
 LOG = "Customer Merge Log"
 PAIR = "Possible Duplicate"
-_SKIP_TYPES = {"Section Break", "Column Break", "Tab Break", "HTML", "Table", "Table MultiSelect", "Button", "Heading"}
+_SKIP_TYPES = {
+	"Section Break",
+	"Column Break",
+	"Tab Break",
+	"HTML",
+	"Table",
+	"Table MultiSelect",
+	"Button",
+	"Heading",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -33,7 +42,9 @@ def check_merge_permission(source: str, target: str) -> None:
 		frappe.throw(_("Choose two different customers to merge."))
 	for name in (source, target):
 		if not frappe.db.exists(CUSTOMER, name):
-			frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(name)), frappe.DoesNotExistError)
+			frappe.throw(
+				_("Customer {0} does not exist.").format(frappe.bold(name)), frappe.DoesNotExistError
+			)
 	allowed = (
 		frappe.has_permission(CUSTOMER, "write", source)
 		and frappe.has_permission(CUSTOMER, "delete", source)
@@ -122,7 +133,8 @@ def linked_counts(customers: list[str]) -> dict[str, int]:
 			counts[f"{df.options} ({df.fieldname})"] = n
 	for label, doctype in (("Dynamic Link (Customer)", CUSTOMER), ("Dynamic Link (Profile)", PROFILE)):
 		n = frappe.db.sql(
-			"select count(*) from `tabDynamic Link` where link_doctype = %s and link_name in %s", (doctype, names)
+			"select count(*) from `tabDynamic Link` where link_doctype = %s and link_name in %s",
+			(doctype, names),
 		)[0][0]
 		if n:
 			counts[label] = n
@@ -182,7 +194,9 @@ def merge_customers(source: str, target: str, values: str | dict | None = None) 
 
 
 def _progress(percent: int, log: str, description: str) -> None:
-	frappe.publish_progress(percent, title=_("Merging customers"), doctype=LOG, docname=log, description=description)
+	frappe.publish_progress(
+		percent, title=_("Merging customers"), doctype=LOG, docname=log, description=description
+	)
 
 
 def run_merge(log: str, commit: bool = True) -> str:

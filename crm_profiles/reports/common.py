@@ -38,4 +38,3 @@ def profile_conditions(filters: frappe._dict) -> list[list]:
 		if filters.get(fieldname):
 			conditions.append([fieldname, "=", filters.get(fieldname)])
 	return conditions
-

@@ -11,7 +11,18 @@ SETTINGS = "CRM Profile Settings"
 # name, rank, colour, loyal, window value, orders in window, tenure months, max days since last order,
 # follow-up interval days, description
 DEFAULT_TIERS = (
-	("Platinum", 40, "#7c3aed", 1, 50000, 8, 12, 120, 14, "Top accounts: high spend, frequent orders, long relationship."),
+	(
+		"Platinum",
+		40,
+		"#7c3aed",
+		1,
+		50000,
+		8,
+		12,
+		120,
+		14,
+		"Top accounts: high spend, frequent orders, long relationship.",
+	),
 	("Gold", 30, "#d97706", 1, 20000, 4, 6, 180, 30, "Valuable repeat buyers."),
 	("Silver", 20, "#64748b", 0, 5000, 2, 0, 365, 60, "Regular customers with growing spend."),
 	("Bronze", 10, "#b45309", 0, 0, 1, 0, 0, 90, "Every customer who has ordered in the window."),

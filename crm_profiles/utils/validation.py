@@ -12,9 +12,9 @@ from crm_profiles.utils.contact_values import ValueProblem, check_email, normali
 
 def default_phone_region() -> str | None:
 	"""The ISO code used for numbers without a country code: the setting, else the system country."""
-	country = frappe.db.get_single_value("CRM Profile Settings", "default_phone_region") or frappe.db.get_default(
-		"country"
-	)
+	country = frappe.db.get_single_value(
+		"CRM Profile Settings", "default_phone_region"
+	) or frappe.db.get_default("country")
 	if not country:
 		return None
 	code = frappe.get_cached_value("Country", country, "code")
@@ -71,7 +71,9 @@ def validate_date_fields(doc, method=None) -> None:
 			frappe.clear_last_message()
 			label = _(df.label)
 			frappe.throw(
-				_("{0}: {1} is not a valid date").format(frappe.bold(label), frappe.bold(frappe.utils.escape_html(value[:40]))),
+				_("{0}: {1} is not a valid date").format(
+					frappe.bold(label), frappe.bold(frappe.utils.escape_html(value[:40]))
+				),
 				frappe.ValidationError,
 				title=_("Invalid {0}").format(label),
 			)

@@ -32,7 +32,12 @@ def get_context(context):
 	context.state = "form"
 	try:
 		if frappe.request and frappe.request.method == "POST":
-			record_answer(token, frappe.form_dict.get("nps"), frappe.form_dict.get("csat"), frappe.form_dict.get("comment"))
+			record_answer(
+				token,
+				frappe.form_dict.get("nps"),
+				frappe.form_dict.get("csat"),
+				frappe.form_dict.get("comment"),
+			)
 			context.state = "thanks"
 		else:
 			read_token(token)

@@ -13,7 +13,6 @@ import time
 import urllib.request
 
 import pytest
-
 from support.bench import SITE, SITES, bench_python, connect, prepare_site, skip_reason
 
 CHROMIUM = os.environ.get("CRM_PROFILES_CHROMIUM", "/usr/bin/chromium")
@@ -57,7 +56,18 @@ def site_url():
 	port = _free_port()
 	log = open(os.path.join(SITES, "..", "logs", f"crm_profiles_browser_{port}.log"), "w")
 	server = subprocess.Popen(
-		[bench_python(), "-m", "frappe.utils.bench_helper", "frappe", "--site", SITE, "serve", "--port", str(port), "--noreload"],
+		[
+			bench_python(),
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			SITE,
+			"serve",
+			"--port",
+			str(port),
+			"--noreload",
+		],
 		cwd=SITES,
 		stdout=log,
 		stderr=subprocess.STDOUT,

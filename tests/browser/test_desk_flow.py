@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import frappe
 import pytest
-
 from support.factories import TEST_PASSWORD, make_customer, make_user, unique
 
 USER = "crm.browser@crm-profiles.test"
@@ -26,7 +25,9 @@ def customer():
 	frappe.db.commit()
 
 
-@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+	"viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}], ids=["phone", "desktop"]
+)
 def test_log_an_interaction_and_see_it_on_the_timeline(browser, site_url, customer, viewport):
 	context = browser.new_context(viewport=viewport)
 	page = context.new_page()
@@ -45,9 +46,7 @@ def test_log_an_interaction_and_see_it_on_the_timeline(browser, site_url, custom
 		subject = unique("Called about the spring order")
 		dialog.locator('input[data-fieldname="subject"]').fill(subject)
 		dialog.locator(".btn-primary", has_text="Save").click()
-		page.wait_for_function(
-			"() => !document.querySelector('.modal.show')", timeout=15_000
-		)
+		page.wait_for_function("() => !document.querySelector('.modal.show')", timeout=15_000)
 
 		page.goto(f"{site_url}/app/customer-profile/{customer}")
 		page.locator(".crm-log-interaction").wait_for(timeout=30_000)
@@ -64,7 +63,6 @@ def test_profile_prints_as_a_one_page_pdf(site_url):
 	import io
 
 	from pypdf import PdfReader
-
 	from support.factories import make_customer as new_customer
 
 	frappe.local.conf.host_name = site_url
@@ -73,7 +71,9 @@ def test_profile_prints_as_a_one_page_pdf(site_url):
 	profile.email_id = "buyer@example.com"
 	profile.position = "Purchasing Manager"
 	for i in range(4):
-		profile.append("preferences", {"category": "Product", "preference": f"Preference {i}", "source": "Interview"})
+		profile.append(
+			"preferences", {"category": "Product", "preference": f"Preference {i}", "source": "Interview"}
+		)
 	profile.save()
 	html = frappe.get_print("Customer Profile", name, print_format="Customer Profile")
 	assert profile.customer_name in html and "buyer@example.com" in html and "Preference 3" in html

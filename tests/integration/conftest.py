@@ -7,7 +7,6 @@ reason and how to enable them.
 from __future__ import annotations
 
 import pytest
-
 from support.bench import connect, prepare_site, skip_reason
 
 _REASON = skip_reason()

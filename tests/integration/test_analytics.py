@@ -9,11 +9,11 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_months, getdate
 from freezegun import freeze_time
+from support.factories import make_customer
+from support.sales import COMPANY, ensure_eur_company, ensure_item, make_order
 
 from crm_profiles.analytics import figures
 from crm_profiles.analytics.refresh import full_refresh
-from support.factories import make_customer
-from support.sales import COMPANY, ensure_eur_company, ensure_item, make_order
 
 SETTINGS = "CRM Profile Settings"
 COMPARED = (*figures.FIGURE_FIELDS, "tier", "lifecycle_stage")
@@ -115,7 +115,10 @@ def test_crafted_history_gives_exact_figures():
 
 	set_settings(window_months=3)
 	full_refresh()
-	assert profile(customer, ("window_order_count", "window_value")) == {"window_order_count": 1, "window_value": 350}
+	assert profile(customer, ("window_order_count", "window_value")) == {
+		"window_order_count": 1,
+		"window_value": 350,
+	}
 
 
 def test_two_companies_and_two_currencies_use_company_currency():
@@ -310,7 +313,12 @@ def _random_history(rng: random.Random, customers: list[str], orders: int) -> No
 	today = getdate()
 	for _ in range(orders):
 		customer = rng.choice(customers)
-		so = make_order(customer, add_days(today, -rng.randint(0, 800)), round(rng.uniform(5, 3000), 2), qty=rng.randint(1, 3))
+		so = make_order(
+			customer,
+			add_days(today, -rng.randint(0, 800)),
+			round(rng.uniform(5, 3000), 2),
+			qty=rng.randint(1, 3),
+		)
 		roll = rng.random()
 		if roll < 0.08:
 			so.cancel()
@@ -382,7 +390,10 @@ def test_disabled_order_events_leave_the_profile_to_the_nightly_refresh():
 	make_order(customer, add_days(getdate(), -1), 80)
 	assert profile(customer, ("order_count",)) == {"order_count": 0}
 	full_refresh()
-	assert profile(customer, ("order_count", "lifetime_value")) == {"order_count": 1, "lifetime_value": Decimal(80)}
+	assert profile(customer, ("order_count", "lifetime_value")) == {
+		"order_count": 1,
+		"lifetime_value": Decimal(80),
+	}
 
 
 def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(monkeypatch):
@@ -400,7 +411,9 @@ def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(monkeyp
 	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # the jobs commit; this test rolls back
 	refresh.enqueue_full_refresh(chunk_size=3)
 	assert len(jobs) > 2
-	assert {(m, k["queue"], k["deduplicate"]) for m, k in jobs} == {("crm_profiles.analytics.refresh.run_chunk", "long", True)}
+	assert {(m, k["queue"], k["deduplicate"]) for m, k in jobs} == {
+		("crm_profiles.analytics.refresh.run_chunk", "long", True)
+	}
 	assert len({k["job_id"] for _m, k in jobs}) == len(jobs)
 	for _method, kwargs in reversed(jobs):  # workers finish in any order
 		refresh.run_chunk(run=kwargs["run"], lo=kwargs["lo"], hi=kwargs["hi"], today=kwargs["today"])

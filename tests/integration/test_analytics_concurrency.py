@@ -16,11 +16,11 @@ import time
 import frappe
 import pytest
 from frappe.utils import getdate
-
-from crm_profiles.analytics import figures
 from support.bench import REPO, SITE, SITES, bench_python
 from support.factories import make_customer
 from support.sales import ensure_item
+
+from crm_profiles.analytics import figures
 
 WORKERS = 12
 
@@ -68,9 +68,17 @@ def committed_customer():
 def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer):
 	customer, _item = committed_customer
 	start_at = time.time() + 25
-	script = WORKER.format(tests=str(REPO / "tests"), sites=str(SITES), site=SITE, customer=customer, start_at=start_at)
+	script = WORKER.format(
+		tests=str(REPO / "tests"), sites=str(SITES), site=SITE, customer=customer, start_at=start_at
+	)
 	procs = [
-		subprocess.Popen([bench_python(), "-c", script, str(rate)], cwd=str(SITES), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+		subprocess.Popen(
+			[bench_python(), "-c", script, str(rate)],
+			cwd=str(SITES),
+			stdout=subprocess.PIPE,
+			stderr=subprocess.PIPE,
+			text=True,
+		)
 		for rate in range(1, WORKERS + 1)
 	]
 	results = [p.communicate(timeout=300) for p in procs]
@@ -84,13 +92,17 @@ def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer)
 
 	today = getdate()
 	config = figures.load_config()
-	from_source = figures.compute_figures(figures.aggregate(config, today, customer=customer).get(customer), today)
+	from_source = figures.compute_figures(
+		figures.aggregate(config, today, customer=customer).get(customer), today
+	)
 	assert stored == {k: (float(v) if hasattr(v, "quantize") else v) for k, v in from_source.items()}
 
 	from crm_profiles.analytics.refresh import full_refresh
 
 	full_refresh()
-	assert frappe.db.get_value("Customer Profile", customer, list(figures.FIGURE_FIELDS), as_dict=True) == stored
+	assert (
+		frappe.db.get_value("Customer Profile", customer, list(figures.FIGURE_FIELDS), as_dict=True) == stored
+	)
 	frappe.db.rollback()
 
 

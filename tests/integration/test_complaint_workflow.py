@@ -5,7 +5,6 @@ from __future__ import annotations
 import frappe
 import pytest
 from frappe.model.workflow import WorkflowPermissionError, apply_workflow, get_transitions
-
 from support.factories import make_customer, make_interaction, make_user
 
 CRM_USER = "crm.complaints.user@crm-profiles.test"
@@ -29,7 +28,9 @@ def test_transitions_are_allowed_and_refused_by_role():
 	assert doc.complaint_status == "In Progress"
 	doc = apply_workflow(frappe.get_doc("Customer Interaction", complaint.name), "Resolve")
 	assert (doc.complaint_status, doc.status) == ("Resolved", "Completed")
-	assert "Close" not in [t.action for t in get_transitions(frappe.get_doc("Customer Interaction", complaint.name))]
+	assert "Close" not in [
+		t.action for t in get_transitions(frappe.get_doc("Customer Interaction", complaint.name))
+	]
 	with pytest.raises(frappe.ValidationError):
 		apply_workflow(frappe.get_doc("Customer Interaction", complaint.name), "Close")
 	doc = frappe.get_doc("Customer Interaction", complaint.name)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import frappe
 import pytest
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
-
-from crm_profiles.privacy.consent import can_contact, not_contactable
 from support.factories import make_customer
 from support.quality import record_consent
+
+from crm_profiles.privacy.consent import can_contact, not_contactable
 
 PROFILE = "Customer Profile"
 
@@ -54,7 +54,9 @@ def test_do_not_contact_refuses_every_purpose(customer):
 
 
 def test_profile_shows_the_current_state_per_purpose(customer):
-	record_consent(customer, "Marketing Email", "Granted", channel="Email", expires_on=add_days(nowdate(), 30))
+	record_consent(
+		customer, "Marketing Email", "Granted", channel="Email", expires_on=add_days(nowdate(), 30)
+	)
 	record_consent(customer, "Marketing Phone", "Withdrawn")
 	summary = frappe.db.get_value(PROFILE, customer, "consent_summary")
 	assert "Marketing Email (Email): Granted until" in summary
@@ -108,9 +110,10 @@ def test_withdrawal_and_do_not_contact_keep_campaigns_away(customer):
 
 
 def test_follow_up_automation_skips_withdrawn_consent():
-	from crm_profiles.interactions.followups import customers_due_by_tier
 	from support.engagement import make_owned_customer, make_tier
 	from support.factories import make_user
+
+	from crm_profiles.interactions.followups import customers_due_by_tier
 
 	owner = make_user("crm.owner@crm-profiles.test", ["CRM User"])
 	tier = make_tier(30)

@@ -7,7 +7,6 @@ import time
 import frappe
 import pytest
 from frappe.custom.doctype.custom_field.custom_field import create_custom_field
-
 from support.factories import make_customer, make_interaction, make_user, unique
 from support.metrics import record
 
@@ -19,11 +18,23 @@ INTERACTION = "Customer Interaction"
 def custom_fields():
 	create_custom_field(
 		PROFILE,
-		{"fieldname": "loyalty_card_no", "label": "Loyalty Card No", "fieldtype": "Data", "insert_after": "mobile_no", "in_standard_filter": 1},
+		{
+			"fieldname": "loyalty_card_no",
+			"label": "Loyalty Card No",
+			"fieldtype": "Data",
+			"insert_after": "mobile_no",
+			"in_standard_filter": 1,
+		},
 	)
 	create_custom_field(
 		INTERACTION,
-		{"fieldname": "campaign_code", "label": "Campaign Code", "fieldtype": "Data", "insert_after": "subject", "in_standard_filter": 1},
+		{
+			"fieldname": "campaign_code",
+			"label": "Campaign Code",
+			"fieldtype": "Data",
+			"insert_after": "subject",
+			"in_standard_filter": 1,
+		},
 	)
 	frappe.clear_cache(doctype=PROFILE)
 	frappe.clear_cache(doctype=INTERACTION)
@@ -51,10 +62,14 @@ def test_custom_fields_reach_form_filters_report_builder_and_import_template(cus
 	)
 	result = reportview_get()
 	assert result["values"] == [[customer, "LC-0042"]]
-	assert frappe.get_list(INTERACTION, filters={"campaign_code": "SPRING-26"}, pluck="name") == [interaction.name]
+	assert frappe.get_list(INTERACTION, filters={"campaign_code": "SPRING-26"}, pluck="name") == [
+		interaction.name
+	]
 
 	# Data Import template
-	exporter = Exporter(PROFILE, export_fields={PROFILE: ["customer", "loyalty_card_no"]}, export_data=False, file_type="CSV")
+	exporter = Exporter(
+		PROFILE, export_fields={PROFILE: ["customer", "loyalty_card_no"]}, export_data=False, file_type="CSV"
+	)
 	header = exporter.get_csv_array_for_export()[0]
 	assert "Loyalty Card No" in header
 
@@ -64,7 +79,9 @@ def test_admin_can_add_a_workflow_and_a_notification_on_our_doctypes():
 		if not frappe.db.exists("Workflow State", state):
 			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state}).insert()
 	if not frappe.db.exists("Workflow Action Master", "Approve Review"):
-		frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": "Approve Review"}).insert()
+		frappe.get_doc(
+			{"doctype": "Workflow Action Master", "workflow_action_name": "Approve Review"}
+		).insert()
 	workflow = frappe.get_doc(
 		{
 			"doctype": "Workflow",
@@ -77,7 +94,12 @@ def test_admin_can_add_a_workflow_and_a_notification_on_our_doctypes():
 				{"state": "Reviewed", "doc_status": "0", "allow_edit": "CRM Manager"},
 			],
 			"transitions": [
-				{"state": "Draft Review", "action": "Approve Review", "next_state": "Reviewed", "allowed": "CRM Manager"}
+				{
+					"state": "Draft Review",
+					"action": "Approve Review",
+					"next_state": "Reviewed",
+					"allowed": "CRM Manager",
+				}
 			],
 		}
 	).insert()
@@ -102,7 +124,9 @@ def test_admin_can_add_a_workflow_and_a_notification_on_our_doctypes():
 	customer = make_customer().name
 	owner = make_user("crm.notified@crm-profiles.test", ["CRM User"])
 	before = frappe.db.count("Notification Log", {"document_type": INTERACTION, "for_user": owner})
-	make_interaction(customer, interaction_type="Complaint", subject="Parcel arrived damaged", interaction_owner=owner)
+	make_interaction(
+		customer, interaction_type="Complaint", subject="Parcel arrived damaged", interaction_owner=owner
+	)
 	make_interaction(customer, interaction_type="Call", subject="Routine call", interaction_owner=owner)
 	logs = frappe.get_all(
 		"Notification Log",
@@ -132,12 +156,24 @@ def test_import_10000_interactions_reports_bad_rows_and_keeps_good_ones():
 			rows.append(f"{customers[i % 20]},Call,Imported call {i},2026-03-01 10:00:00,Completed,9")
 			bad.add(i)
 		else:
-			rows.append(f"{customers[i % 20]},Call,Imported call {i},2026-03-01 10:00:00,Completed,{i % 5 + 1}")
+			rows.append(
+				f"{customers[i % 20]},Call,Imported call {i},2026-03-01 10:00:00,Completed,{i % 5 + 1}"
+			)
 	file = frappe.get_doc(
-		{"doctype": "File", "file_name": f"{unique('interactions')}.csv", "content": "\n".join(rows), "is_private": 1}
+		{
+			"doctype": "File",
+			"file_name": f"{unique('interactions')}.csv",
+			"content": "\n".join(rows),
+			"is_private": 1,
+		}
 	).insert()
 	data_import = frappe.get_doc(
-		{"doctype": "Data Import", "reference_doctype": INTERACTION, "import_type": "Insert New Records", "import_file": file.file_url}
+		{
+			"doctype": "Data Import",
+			"reference_doctype": INTERACTION,
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+		}
 	).insert()
 	frappe.db.commit()
 	try:
@@ -147,11 +183,15 @@ def test_import_10000_interactions_reports_bad_rows_and_keeps_good_ones():
 		imported = frappe.db.count(INTERACTION, {"customer": ("in", customers)})
 		assert imported == 10_000 - len(bad)
 		failures = frappe.get_all(
-			"Data Import Log", filters={"data_import": data_import.name, "success": 0}, fields=["row_indexes", "messages"]
+			"Data Import Log",
+			filters={"data_import": data_import.name, "success": 0},
+			fields=["row_indexes", "messages"],
 		)
 		assert len(failures) == len(bad)
 		assert frappe.db.get_value("Data Import", data_import.name, "status") == "Partial Success"
-		record(f"Data Import of 10,000 interactions: {seconds:.1f}s ({10_000 / seconds:.0f} rows/s), {len(bad)} bad rows reported")
+		record(
+			f"Data Import of 10,000 interactions: {seconds:.1f}s ({10_000 / seconds:.0f} rows/s), {len(bad)} bad rows reported"
+		)
 	finally:
 		frappe.db.rollback()
 		frappe.db.delete(INTERACTION, {"customer": ("in", customers)})

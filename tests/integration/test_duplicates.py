@@ -7,11 +7,11 @@ import time
 
 import frappe
 import pytest
-
-from crm_profiles.quality import matching
 from support.factories import make_customer, unique
 from support.metrics import record
 from support.quality import clean_names, insert_profiles, profile_pairs_among, seeded_profiles
+
+from crm_profiles.quality import matching
 
 RULE = "Duplicate Matching Rule"
 
@@ -21,7 +21,13 @@ def default_rules():
 	frappe.db.delete(RULE)
 	for rule_name, rule_type, threshold in matching.DEFAULT_RULES:
 		frappe.get_doc(
-			{"doctype": RULE, "rule_name": rule_name, "rule_type": rule_type, "threshold": threshold, "action": "Warn"}
+			{
+				"doctype": RULE,
+				"rule_name": rule_name,
+				"rule_type": rule_type,
+				"threshold": threshold,
+				"action": "Warn",
+			}
 		).insert()
 	return [r.name for r in matching.enabled_rules()]
 
@@ -76,14 +82,18 @@ def test_queue_fills_possible_duplicates_once_and_keeps_dismissed_pairs(default_
 
 	matching.refresh_duplicate_queue()
 	rows = frappe.get_all(
-		"Possible Duplicate", filters={"profile_a": ("in", list(names))}, fields=["name", "profile_a", "profile_b", "status"]
+		"Possible Duplicate",
+		filters={"profile_a": ("in", list(names))},
+		fields=["name", "profile_a", "profile_b", "status"],
 	)
 	assert {(r.profile_a, r.profile_b) for r in rows} == expected
 	assert {r.status for r in rows} == {"Open"}
 
 	matching.set_pair_status(rows[0].name, "Not a Duplicate")
 	result = matching.refresh_duplicate_queue()
-	again = frappe.get_all("Possible Duplicate", filters={"profile_a": ("in", list(names))}, fields=["name", "status"])
+	again = frappe.get_all(
+		"Possible Duplicate", filters={"profile_a": ("in", list(names))}, fields=["name", "status"]
+	)
 	assert len(again) == len(rows) and result["new"] == 0
 	assert frappe.db.get_value("Possible Duplicate", rows[0].name, "status") == "Not a Duplicate"
 
@@ -117,7 +127,9 @@ def test_creating_a_profile_from_the_desk_checks_too(default_rules):
 	make_customer(email_id="desk@profile-dup.example")
 	frappe.db.set_single_value("CRM Profile Settings", "auto_create_profiles", 0)
 	customer = make_customer().name
-	profile = frappe.get_doc({"doctype": "Customer Profile", "customer": customer, "email_id": "desk@profile-dup.example"})
+	profile = frappe.get_doc(
+		{"doctype": "Customer Profile", "customer": customer, "email_id": "desk@profile-dup.example"}
+	)
 	with pytest.raises(frappe.DuplicateEntryError):
 		profile.insert()
 
@@ -142,7 +154,14 @@ def test_queue_on_100k_profiles(default_rules):
 	for i in range(1000):
 		base = rows[i * 50]
 		planted.append((base["name"], f"_DUPBX{i:05d}"))
-		rows.append({"name": f"_DUPBX{i:05d}", "customer_name": strangers[i], "email_id": base["email_id"], "mobile_no": None})
+		rows.append(
+			{
+				"name": f"_DUPBX{i:05d}",
+				"customer_name": strangers[i],
+				"email_id": base["email_id"],
+				"mobile_no": None,
+			}
+		)
 	start = time.monotonic()
 	insert_profiles(rows, chunk=10000)
 	seeded = time.monotonic() - start

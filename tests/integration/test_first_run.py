@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import frappe
 import pytest
+from support.factories import make_customer, unique
 
 from crm_profiles import demo
 from crm_profiles.setup.defaults import DEFAULT_TIERS, create_default_tiers, fill_default_settings
-from support.factories import make_customer, unique
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,12 @@ def test_default_tiers_have_their_criteria():
 	tiers = {t.name: t for t in frappe.get_all("Customer Tier", fields=["*"])}
 	for name, rank, _colour, loyal, value, orders, tenure, max_days, interval, _text in DEFAULT_TIERS:
 		tier = tiers[name]
-		assert (tier.rank, tier.is_loyal, tier.min_window_value, tier.min_order_count) == (rank, loyal, value, orders)
+		assert (tier.rank, tier.is_loyal, tier.min_window_value, tier.min_order_count) == (
+			rank,
+			loyal,
+			value,
+			orders,
+		)
 		assert (tier.min_tenure_months, tier.max_days_since_last_order, tier.follow_up_interval_days) == (
 			tenure,
 			max_days,
@@ -41,7 +46,9 @@ def test_defaults_never_overwrite_an_admins_edits():
 
 
 def test_missing_settings_get_their_defaults():
-	frappe.db.sql("delete from tabSingles where doctype = 'CRM Profile Settings' and field = 'auto_create_profiles'")
+	frappe.db.sql(
+		"delete from tabSingles where doctype = 'CRM Profile Settings' and field = 'auto_create_profiles'"
+	)
 	assert "auto_create_profiles" in fill_default_settings()
 	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles", cache=False) == 1
 
@@ -68,25 +75,46 @@ def test_demo_refuses_a_site_with_real_transactions():
 @pytest.mark.slow
 def test_demo_makes_the_stated_volumes_once():
 	assert not frappe.db.count("Sales Order", {"docstatus": 1}), "the demo test needs a site without orders"
-	before = {dt: frappe.db.count(dt) for dt in ("Customer", "Customer Profile", "Contact", "Customer Preference")}
+	before = {
+		dt: frappe.db.count(dt) for dt in ("Customer", "Customer Profile", "Contact", "Customer Preference")
+	}
 	first = demo.make(commit=False)
 	assert first["customers_created"] == 200
-	demo_customers = frappe.get_all("Customer", filters={"customer_details": demo.DEMO_MARK}, fields=["name", "customer_name", "territory"])
+	demo_customers = frappe.get_all(
+		"Customer",
+		filters={"customer_details": demo.DEMO_MARK},
+		fields=["name", "customer_name", "territory"],
+	)
 	assert len(demo_customers) == 200
 	assert frappe.db.count("Customer Profile") - before["Customer Profile"] == 200
 	orders = frappe.db.count("Sales Order", {"docstatus": 1})
 	assert orders == first["sales_orders"] and 1900 <= orders <= 2100
-	span = frappe.db.sql("select datediff(max(transaction_date), min(transaction_date)) from `tabSales Order`")[0][0]
+	span = frappe.db.sql(
+		"select datediff(max(transaction_date), min(transaction_date)) from `tabSales Order`"
+	)[0][0]
 	assert span > 365, "orders should spread over two years"
 	names = [c.customer_name for c in demo_customers]
 	assert any("有限公司" in n for n in names) and any(n.isascii() for n in names)
 	assert frappe.db.count("Contact") - before["Contact"] == 200
 	types = set(frappe.get_all("Customer Interaction", pluck="interaction_type", distinct=True))
-	assert types == {"Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"}
+	assert types == {
+		"Call",
+		"Email",
+		"Meeting",
+		"Visit",
+		"Chat",
+		"Complaint",
+		"Feedback",
+		"Inquiry",
+		"Follow-up",
+	}
 	assert frappe.db.count("Customer Preference") - before["Customer Preference"] >= 200
 	assert len({c.territory for c in demo_customers}) >= 4
 
-	counts = {dt: frappe.db.count(dt) for dt in ("Customer", "Sales Order", "Customer Interaction", "Contact", "Item")}
+	counts = {
+		dt: frappe.db.count(dt)
+		for dt in ("Customer", "Sales Order", "Customer Interaction", "Contact", "Item")
+	}
 	second = demo.make(commit=False)
 	assert second["customers_created"] == 0 and second["customers_skipped"] == 200
 	assert {dt: frappe.db.count(dt) for dt in counts} == counts

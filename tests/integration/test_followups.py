@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import frappe
 import pytest
-from freezegun import freeze_time
 from frappe.utils import get_datetime
-
-from crm_profiles.interactions.followups import create_review_todos, create_tier_follow_ups, overdue_complaints
-from crm_profiles.interactions.engagement import refresh_engagement
+from freezegun import freeze_time
 from support.engagement import make_owned_customer, make_tier, open_todos
 from support.factories import make_customer, make_interaction, make_user
+
+from crm_profiles.interactions.engagement import refresh_engagement
+from crm_profiles.interactions.followups import (
+	create_review_todos,
+	create_tier_follow_ups,
+	overdue_complaints,
+)
 
 INTERACTION = "Customer Interaction"
 OWNER = "crm.owner@crm-profiles.test"
@@ -41,13 +45,17 @@ def test_interaction_follow_up_creates_its_todo_and_completing_it_closes_it(owne
 		make_interaction(customer, interaction_type="Follow-up", follow_up_of=call.name, status="Completed")
 	assert open_todos(INTERACTION, call.name) == []
 	assert frappe.db.get_value("ToDo", todo.name, "status") == "Closed"
-	assert frappe.db.get_value("Customer Profile", customer, ["next_follow_up_date", "follow_up_overdue"]) == (None, 0)
+	assert frappe.db.get_value(
+		"Customer Profile", customer, ["next_follow_up_date", "follow_up_overdue"]
+	) == (None, 0)
 
 
 @freeze_time("2026-03-02 10:00:00")
 def test_unticking_the_follow_up_cancels_its_todo_and_a_new_assignee_gets_a_new_one(owner):
 	other = make_user("crm.other@crm-profiles.test", ["CRM User"])
-	call = make_interaction(make_customer().name, follow_up_required=1, follow_up_date="2026-03-05", follow_up_assignee=owner)
+	call = make_interaction(
+		make_customer().name, follow_up_required=1, follow_up_date="2026-03-05", follow_up_assignee=owner
+	)
 	call.reload()
 	call.follow_up_assignee = other
 	call.save()
@@ -73,7 +81,9 @@ def test_tier_interval_job_creates_todos_only_where_due_and_never_twice(owner):
 
 	with freeze_time("2026-02-10 06:00:00"):
 		create_tier_follow_ups()
-		due = {c for c in (contacted_recently, silent, do_not_contact, no_interval) if open_todos("Customer", c)}
+		due = {
+			c for c in (contacted_recently, silent, do_not_contact, no_interval) if open_todos("Customer", c)
+		}
 		assert due == {silent}
 		[todo] = open_todos("Customer", silent)
 		assert todo.allocated_to == owner
@@ -98,7 +108,9 @@ def test_open_interaction_follow_up_counts_as_an_open_follow_up(owner):
 	tier = make_tier(10)
 	with freeze_time("2026-01-05 10:00:00"):
 		customer = make_owned_customer(owner, tier)
-		make_interaction(customer, follow_up_required=1, follow_up_date="2026-02-20", follow_up_assignee=owner)
+		make_interaction(
+			customer, follow_up_required=1, follow_up_date="2026-02-20", follow_up_assignee=owner
+		)
 	with freeze_time("2026-02-10 06:00:00"):
 		create_tier_follow_ups()
 		assert open_todos("Customer", customer) == []
@@ -127,7 +139,10 @@ def test_complaints_get_a_response_due_date_and_overdue_ones_are_listed():
 	frappe.db.set_single_value("CRM Profile Settings", "complaint_response_hours", 8)
 	customer = make_customer().name
 	late = make_interaction(
-		customer, interaction_type="Complaint", subject="Late delivery", interaction_date="2026-04-01 09:00:00"
+		customer,
+		interaction_type="Complaint",
+		subject="Late delivery",
+		interaction_date="2026-04-01 09:00:00",
 	)
 	assert get_datetime(late.response_due_on) == get_datetime("2026-04-01 17:00:00")
 	fresh = make_interaction(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import frappe
 from freezegun import freeze_time
+from support.engagement import make_owned_customer, make_tier
+from support.factories import make_customer, make_interaction, make_territory, make_user
 
 from crm_profiles.crm_profiles.report.follow_ups_due import follow_ups_due
 from crm_profiles.crm_profiles.report.satisfaction_trend import satisfaction_trend
 from crm_profiles.interactions.followups import create_tier_follow_ups
-from support.engagement import make_owned_customer, make_tier
-from support.factories import make_customer, make_interaction, make_territory, make_user
 
 OWNER = "crm.report.owner@crm-profiles.test"
 
@@ -62,7 +62,12 @@ def test_satisfaction_trend_groups_by_month_tier_and_territory():
 	by_month = {r["month"]: r for r in rows}
 	assert set(by_month) == {"2026-01", "2026-02"}
 	january = by_month["2026-01"]
-	assert (january["tier"], january["territory"], january["ratings"], january["average_csat"]) == (tier, territory, 2, 4.0)
+	assert (january["tier"], january["territory"], january["ratings"], january["average_csat"]) == (
+		tier,
+		territory,
+		2,
+		4.0,
+	)
 	assert (january["promoters"], january["detractors"], january["nps"]) == (1, 1, 0.0)
 	assert by_month["2026-02"]["nps"] == 100.0
 	assert chart["data"]["labels"] == ["2026-01", "2026-02"]

@@ -11,11 +11,16 @@ import time
 
 import frappe
 import pytest
-
 from support.bench import APP, SITE, run_bench
 from support.metrics import record
 
-OUR_TABLES = ("Customer Profile", "Customer Interaction", "Customer Tier", "Customer Preference", "Customer Profile Tag")
+OUR_TABLES = (
+	"Customer Profile",
+	"Customer Interaction",
+	"Customer Tier",
+	"Customer Preference",
+	"Customer Profile Tag",
+)
 BULK_PREFIX = "_CRM Bulk "
 
 
@@ -49,15 +54,13 @@ def _install():
 	return proc
 
 
-
-
 def _bulk_customers(count: int) -> None:
 	frappe.db.sql(
-		"""insert into `tabCustomer` (name, creation, modified, owner, modified_by, docstatus, idx,
+		f"""insert into `tabCustomer` (name, creation, modified, owner, modified_by, docstatus, idx,
 			naming_series, customer_name, customer_type, customer_group, territory)
 		select concat(%(prefix)s, lpad(seq, 5, '0')), now(), now(), 'Administrator', 'Administrator', 0, 0,
 			'CUST-.YYYY.-', concat(%(prefix)s, lpad(seq, 5, '0')), 'Company', 'All Customer Groups', 'All Territories'
-		from seq_1_to_{count}""".format(count=int(count)),
+		from seq_1_to_{int(count)}""",
 		{"prefix": BULK_PREFIX},
 	)
 	frappe.db.commit()
@@ -82,9 +85,18 @@ def _snapshot() -> dict:
 		where parent in (select name from tabDocType where module = 'CRM Profiles') order by parent, idx"""
 	)
 	roles = frappe.db.sql("select name, modified from tabRole where name in ('CRM Manager', 'CRM User')")
-	settings = frappe.db.sql("select field, value from tabSingles where doctype = 'CRM Profile Settings' order by field")
+	settings = frappe.db.sql(
+		"select field, value from tabSingles where doctype = 'CRM Profile Settings' order by field"
+	)
 	data = {t: frappe.db.sql(f"checksum table `tab{t}`")[0][1] for t in OUR_TABLES}
-	return {"doctypes": doctypes, "fields": fields, "perms": perms, "roles": roles, "settings": settings, "data": data}
+	return {
+		"doctypes": doctypes,
+		"fields": fields,
+		"perms": perms,
+		"roles": roles,
+		"settings": settings,
+		"data": data,
+	}
 
 
 @pytest.fixture
@@ -131,7 +143,9 @@ def assert_defaults_exist():
 	workspace = frappe.get_doc("Workspace", "Customer Profiles")
 	assert {c.number_card_name for c in workspace.number_cards} >= {"Customer Profiles", "Customers At Risk"}
 	assert frappe.db.exists("Print Format", "Customer Profile")
-	stored = {r[0] for r in frappe.db.sql("select field from tabSingles where doctype = 'CRM Profile Settings'")}
+	stored = {
+		r[0] for r in frappe.db.sql("select field from tabSingles where doctype = 'CRM Profile Settings'")
+	}
 	for df in frappe.get_meta("CRM Profile Settings").fields:
 		if df.default is not None and df.fieldtype not in frappe.model.no_value_fields:
 			assert df.fieldname in stored, df.fieldname

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import frappe
 from frappe.utils import add_days, now_datetime
-
 from support.engagement import interactions_from, make_contact, make_email
 from support.factories import make_customer
 
@@ -19,7 +18,11 @@ def test_email_to_a_customer_contact_becomes_one_interaction_even_after_resave()
 	created = interactions_from("Communication", email.name)
 	assert len(created) == 1
 	interaction = frappe.get_doc(INTERACTION, created[0])
-	assert (interaction.customer, interaction.interaction_type, interaction.direction) == (customer, "Email", "Outbound")
+	assert (interaction.customer, interaction.interaction_type, interaction.direction) == (
+		customer,
+		"Email",
+		"Outbound",
+	)
 	assert interaction.contact_person == contact.name
 	assert interaction.subject == email.subject
 
@@ -99,7 +102,11 @@ def test_issue_becomes_one_complaint_and_follows_its_resolution():
 	)
 	[name] = interactions_from("Issue", issue.name)
 	complaint = frappe.get_doc(INTERACTION, name)
-	assert (complaint.interaction_type, complaint.complaint_status, complaint.status) == ("Complaint", "Open", "Open")
+	assert (complaint.interaction_type, complaint.complaint_status, complaint.status) == (
+		"Complaint",
+		"Open",
+		"Open",
+	)
 	assert complaint.response_due_on
 	assert frappe.db.get_value("Customer Profile", customer, "open_complaints") == 1
 

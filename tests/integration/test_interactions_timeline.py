@@ -7,10 +7,10 @@ import time
 import frappe
 import pytest
 from frappe.utils import add_to_date, random_string
-
-from crm_profiles.interactions.timeline import get_timeline, read_page
 from support.factories import make_customer, make_interaction, make_user
 from support.metrics import record
+
+from crm_profiles.interactions.timeline import get_timeline, read_page
 
 MANY = 5000
 
@@ -23,13 +23,37 @@ def _bulk_interactions(customer: str, count: int) -> None:
 		# Every tenth pair shares a timestamp, so the name breaks ties across pages.
 		at = add_to_date(base, minutes=(i // 2) * 7)
 		rows.append(
-			(f"_CRM-TL-{random_string(6)}-{i:05d}", at, at, "Administrator", "Administrator", customer, customer, "Call",
-			 "Outbound", at, "Completed", f"Call {i}")
+			(
+				f"_CRM-TL-{random_string(6)}-{i:05d}",
+				at,
+				at,
+				"Administrator",
+				"Administrator",
+				customer,
+				customer,
+				"Call",
+				"Outbound",
+				at,
+				"Completed",
+				f"Call {i}",
+			)
 		)
 	frappe.db.bulk_insert(
 		"Customer Interaction",
-		["name", "creation", "modified", "owner", "modified_by", "customer", "profile", "interaction_type",
-		 "direction", "interaction_date", "status", "subject"],
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"customer",
+			"profile",
+			"interaction_type",
+			"direction",
+			"interaction_date",
+			"status",
+			"subject",
+		],
 		rows,
 	)
 
@@ -51,7 +75,10 @@ def test_timeline_pages_through_5000_interactions_without_gaps_or_repeats():
 	customer = make_customer().name
 	_bulk_interactions(customer, MANY)
 	expected = frappe.get_all(
-		"Customer Interaction", {"customer": customer}, pluck="name", order_by="interaction_date desc, name desc"
+		"Customer Interaction",
+		{"customer": customer},
+		pluck="name",
+		order_by="interaction_date desc, name desc",
 	)
 	items, timings = _walk(customer, 50)
 	names = [i["name"] for i in items if i["kind"] == "Interaction"]
@@ -89,7 +116,13 @@ def test_timeline_mixes_orders_and_issues_newest_first():
 
 
 def test_timeline_api_checks_permission_first():
-	north = frappe.get_doc({"doctype": "Territory", "territory_name": f"_CRM TL {random_string(5)}", "parent_territory": "All Territories"}).insert()
+	north = frappe.get_doc(
+		{
+			"doctype": "Territory",
+			"territory_name": f"_CRM TL {random_string(5)}",
+			"parent_territory": "All Territories",
+		}
+	).insert()
 	theirs = make_customer(territory="All Territories").name
 	mine = make_customer(territory=north.name).name
 	user = make_user("crm.timeline@crm-profiles.test", ["CRM User"], territory=north.name)

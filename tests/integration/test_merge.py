@@ -8,12 +8,12 @@ import json
 import frappe
 import pytest
 from frappe.utils import add_days, nowdate
-
-from crm_profiles.quality import merge
 from support.engagement import make_contact
 from support.factories import make_customer, make_interaction, make_user, unique
 from support.quality import record_consent
 from support.sales import make_order
+
+from crm_profiles.quality import merge
 
 PROFILE = "Customer Profile"
 
@@ -56,7 +56,9 @@ def _rows(customer: str) -> dict[str, int]:
 		"Customer Consent": count("Customer Consent", customer=customer),
 		"Customer Preference": count("Customer Preference", parenttype=PROFILE, parent=customer),
 		"Customer Profile Change": count("Customer Profile Change", customer_profile=customer),
-		"Contact links": count("Dynamic Link", link_doctype="Customer", link_name=customer, parenttype="Contact"),
+		"Contact links": count(
+			"Dynamic Link", link_doctype="Customer", link_name=customer, parenttype="Contact"
+		),
 	}
 
 
@@ -81,12 +83,17 @@ def test_merge_keeps_everything_and_the_chosen_values():
 	logged = frappe.get_doc("Customer Merge Log", log)
 	assert logged.status == "Completed" and logged.merged_by == "Administrator"
 	assert not merge.lost_rows(json.loads(logged.counts_before), json.loads(logged.counts_after))
-	assert frappe.db.exists("Comment", {"reference_doctype": "Customer", "reference_name": target, "content": ("like", f"%{source}%")})
+	assert frappe.db.exists(
+		"Comment",
+		{"reference_doctype": "Customer", "reference_name": target, "content": ("like", f"%{source}%")},
+	)
 
 
 def test_a_merge_that_fails_part_way_changes_nothing(monkeypatch):
 	source, target = _rich_customer("Source"), _rich_customer("Target")
-	snapshot = {c: (_rows(c), frappe.db.get_value(PROFILE, c, ["email_id", "notes"])) for c in (source, target)}
+	snapshot = {
+		c: (_rows(c), frappe.db.get_value(PROFILE, c, ["email_id", "notes"])) for c in (source, target)
+	}
 
 	def fail(*args, **kwargs):
 		raise RuntimeError("disk full while moving versions")
@@ -98,7 +105,9 @@ def test_a_merge_that_fails_part_way_changes_nothing(monkeypatch):
 
 	for customer in (source, target):
 		assert frappe.db.exists("Customer", customer) and frappe.db.exists(PROFILE, customer)
-		assert (_rows(customer), frappe.db.get_value(PROFILE, customer, ["email_id", "notes"])) == snapshot[customer]
+		assert (_rows(customer), frappe.db.get_value(PROFILE, customer, ["email_id", "notes"])) == snapshot[
+			customer
+		]
 	logged = frappe.get_doc("Customer Merge Log", log)
 	assert logged.status == "Failed" and "disk full" in logged.error
 
@@ -129,5 +138,9 @@ def test_merging_a_customer_into_itself_is_refused():
 
 def test_unknown_chosen_fields_are_dropped():
 	source, target = make_customer().name, make_customer().name
-	log = _log(source, target, {"email_id": "source", "name": "source", "owner": "source", "lifetime_value": "x"})
-	assert json.loads(frappe.db.get_value("Customer Merge Log", log, "chosen_values")) == {"email_id": "source"}
+	log = _log(
+		source, target, {"email_id": "source", "name": "source", "owner": "source", "lifetime_value": "x"}
+	)
+	assert json.loads(frappe.db.get_value("Customer Merge Log", log, "chosen_values")) == {
+		"email_id": "source"
+	}

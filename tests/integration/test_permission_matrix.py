@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 import frappe
 import pytest
-
-from support.factories import make_customer, make_interaction, make_territory, make_user, unique
+from support.factories import make_customer, make_territory, make_user, unique
 from support.rest import api_token, call
 
 OPS = ("read", "write", "create", "delete", "report", "export")
@@ -32,15 +31,39 @@ RWC_RE = {"read", "write", "create", "report", "export"}
 EXPECTED = {
 	"Customer Profile": {MANAGER: ALL, CRM: RWC_RE, SALES: RWC_RE, TERRITORY: RWC_RE},
 	"Customer Interaction": {MANAGER: ALL, CRM: RWC_RE, SALES: RWC_RE, TERRITORY: RWC_RE},
-	"Customer Tier": {MANAGER: ALL, CRM: {"read", "report", "export"}, SALES: {"read", "report", "export"}, TERRITORY: {"read", "report", "export"}},
+	"Customer Tier": {
+		MANAGER: ALL,
+		CRM: {"read", "report", "export"},
+		SALES: {"read", "report", "export"},
+		TERRITORY: {"read", "report", "export"},
+	},
 	"CRM Profile Settings": {MANAGER: {"read", "write"}},
-	"Customer Consent": {MANAGER: ALL, CRM: {"read", "create", "report"}, SALES: {"read", "create", "report"}, TERRITORY: {"read", "create", "report"}},
-	"Duplicate Matching Rule": {MANAGER: ALL, CRM: {"read", "report"}, SALES: {"read", "report"}, TERRITORY: {"read", "report"}},
+	"Customer Consent": {
+		MANAGER: ALL,
+		CRM: {"read", "create", "report"},
+		SALES: {"read", "create", "report"},
+		TERRITORY: {"read", "create", "report"},
+	},
+	"Duplicate Matching Rule": {
+		MANAGER: ALL,
+		CRM: {"read", "report"},
+		SALES: {"read", "report"},
+		TERRITORY: {"read", "report"},
+	},
 	"Possible Duplicate": {MANAGER: {"read", "write", "delete", "report", "export"}},
 	"Customer Merge Log": {MANAGER: {"read", "report", "export"}},
-	"Customer Profile Change": {MANAGER: {"read", "delete", "report", "export"}, CRM: {"read", "report", "export"}, SALES: {"read", "report", "export"}, TERRITORY: {"read", "report", "export"}},
+	"Customer Profile Change": {
+		MANAGER: {"read", "delete", "report", "export"},
+		CRM: {"read", "report", "export"},
+		SALES: {"read", "report", "export"},
+		TERRITORY: {"read", "report", "export"},
+	},
 }
-SENSITIVE = {"birthday": "1988-02-29", "personal_id": "MATRIX-ID-4711", "private_notes": "matrix private note"}
+SENSITIVE = {
+	"birthday": "1988-02-29",
+	"personal_id": "MATRIX-ID-4711",
+	"private_notes": "matrix private note",
+}
 
 
 class World:
@@ -81,13 +104,24 @@ class World:
 		if doctype == "Customer Consent":
 			return {"customer": customer, "purpose": "Surveys", "status": "Granted"}
 		if doctype == "Duplicate Matching Rule":
-			return {"rule_name": unique("_CRM Matrix Rule"), "rule_type": "Email", "action": "Warn", "enabled": 0}
+			return {
+				"rule_name": unique("_CRM Matrix Rule"),
+				"rule_type": "Email",
+				"action": "Warn",
+				"enabled": 0,
+			}
 		if doctype == "Possible Duplicate":
 			return {"profile_a": customer, "profile_b": self.customer(territory)}
 		if doctype == "Customer Merge Log":
 			return {"source_customer": "_CRM gone", "target_customer": customer, "status": "Completed"}
 		if doctype == "Customer Profile Change":
-			return {"customer_profile": customer, "customer": customer, "change_type": "Tier", "to_value": "Gold", "reason": "Manual"}
+			return {
+				"customer_profile": customer,
+				"customer": customer,
+				"change_type": "Tier",
+				"to_value": "Gold",
+				"reason": "Manual",
+			}
 		raise AssertionError(doctype)
 
 	def undo(self):
@@ -200,7 +234,9 @@ def test_territory_user_is_kept_to_their_territory(world, doctype):
 	token = world.tokens[TERRITORY]
 	assert call("GET", _path(doctype, theirs), token).status_code == 403
 	assert call("PUT", _path(doctype, theirs), token, json=WRITES[doctype]).status_code == 403
-	listed = call("GET", _path(doctype), token, params={"filters": json.dumps([["name", "in", [mine, theirs]]])})
+	listed = call(
+		"GET", _path(doctype), token, params={"filters": json.dumps([["name", "in", [mine, theirs]]])}
+	)
 	assert [row["name"] for row in listed.json["data"]] == [mine]
 
 
@@ -212,18 +248,33 @@ def test_permlevel_one_fields_reach_only_crm_managers(world):
 	for user in ROLES:
 		token = world.tokens[user]
 		doc = call("GET", _path("Customer Profile", profile), token)
-		listed = call("GET", _path("Customer Profile"), token, params={"fields": fields, "filters": json.dumps([["name", "=", profile]])})
+		listed = call(
+			"GET",
+			_path("Customer Profile"),
+			token,
+			params={"fields": fields, "filters": json.dumps([["name", "=", profile]])},
+		)
 		report = call(
 			"GET",
 			"/api/method/frappe.desk.reportview.get",
 			token,
-			params={"doctype": "Customer Profile", "fields": json.dumps([f"`tabCustomer Profile`.`{f}`" for f in ["name", *SENSITIVE]]), "filters": json.dumps([["name", "=", profile]])},
+			params={
+				"doctype": "Customer Profile",
+				"fields": json.dumps([f"`tabCustomer Profile`.`{f}`" for f in ["name", *SENSITIVE]]),
+				"filters": json.dumps([["name", "=", profile]]),
+			},
 		)
 		export = call(
 			"GET",
 			"/api/method/frappe.desk.reportview.export_query",
 			token,
-			params={"doctype": "Customer Profile", "file_format_type": "CSV", "title": "x", "fields": json.dumps([f"`tabCustomer Profile`.`{f}`" for f in ["name", *SENSITIVE]]), "filters": json.dumps([["name", "=", profile]])},
+			params={
+				"doctype": "Customer Profile",
+				"file_format_type": "CSV",
+				"title": "x",
+				"fields": json.dumps([f"`tabCustomer Profile`.`{f}`" for f in ["name", *SENSITIVE]]),
+				"filters": json.dumps([["name", "=", profile]]),
+			},
 		)
 		for response in (doc, listed, report, export):
 			assert response.status_code in (200, 403, 417), (user, response.status_code, response.text[:300])

@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import frappe
 import pytest
-
 from support.factories import make_customer, make_interaction, make_territory, make_user, unique
 from support.rest import api_token, call
 
@@ -129,7 +128,12 @@ def test_territory_user_through_rest(committed_territories):
 	token = api_token(TERRITORY_USER)
 	names = json.dumps([t["mine"], t["theirs"]])
 
-	listed = call("GET", f"/api/resource/{quote(PROFILE)}", token, params={"filters": json.dumps([["name", "in", [t["mine"], t["theirs"]]]])})
+	listed = call(
+		"GET",
+		f"/api/resource/{quote(PROFILE)}",
+		token,
+		params={"filters": json.dumps([["name", "in", [t["mine"], t["theirs"]]]])},
+	)
 	assert listed.status_code == 200, listed.text
 	assert [row["name"] for row in listed.json["data"]] == [t["mine"]], names
 

@@ -7,7 +7,6 @@ import json
 
 import frappe
 import pytest
-
 from support.factories import make_customer, make_interaction, make_user
 from support.quality import record_consent
 
@@ -22,13 +21,19 @@ OTHER_USER = "crm.other@crm-profiles.test"
 def person():
 	"""A customer who is a person: a website user with the profile's email, a consent, sensitive data."""
 	email = f"{frappe.generate_hash(length=8)}@person.example"
-	frappe.get_doc({"doctype": "User", "email": email, "first_name": "Mei", "last_name": "Lin", "send_welcome_email": 0}).insert(
-		ignore_permissions=True
-	)
+	frappe.get_doc(
+		{"doctype": "User", "email": email, "first_name": "Mei", "last_name": "Lin", "send_welcome_email": 0}
+	).insert(ignore_permissions=True)
 	customer = make_customer().name
 	profile = frappe.get_doc(PROFILE, customer)
 	profile.update(
-		{"email_id": email, "mobile_no": "+8613800138000", "birthday": "1990-05-17", "personal_id": "310101199005170011", "private_notes": "Prefers Mandarin"}
+		{
+			"email_id": email,
+			"mobile_no": "+8613800138000",
+			"birthday": "1990-05-17",
+			"personal_id": "310101199005170011",
+			"private_notes": "Prefers Mandarin",
+		}
 	)
 	profile.save()
 	record_consent(customer, "Marketing Email", "Granted", evidence=f"Email from {email}")
@@ -36,7 +41,9 @@ def person():
 
 
 def test_download_request_includes_our_records(person):
-	from frappe.website.doctype.personal_data_download_request.personal_data_download_request import get_user_data
+	from frappe.website.doctype.personal_data_download_request.personal_data_download_request import (
+		get_user_data,
+	)
 
 	data = json.loads(get_user_data(person["email"]))
 	assert [row["name"] for row in data[PROFILE]] == [person["customer"]]
@@ -56,11 +63,15 @@ def test_deletion_request_anonymises_our_records(person, monkeypatch):
 	request.db_set("status", "Pending Approval")
 	request._anonymize_data()
 
-	profile = frappe.db.get_value(PROFILE, person["customer"], ["email_id", "mobile_no", *SENSITIVE], as_dict=True)
+	profile = frappe.db.get_value(
+		PROFILE, person["customer"], ["email_id", "mobile_no", *SENSITIVE], as_dict=True
+	)
 	assert person["email"] not in json.dumps(profile, default=str)
 	assert profile.personal_id != "310101199005170011" and profile.private_notes != "Prefers Mandarin"
 	assert str(profile.birthday) != "1990-05-17" and profile.mobile_no != "+8613800138000"
-	consent = frappe.get_all("Customer Consent", filters={"customer": person["customer"]}, fields=["email_id", "evidence"])[0]
+	consent = frappe.get_all(
+		"Customer Consent", filters={"customer": person["customer"]}, fields=["email_id", "evidence"]
+	)[0]
 	assert person["email"] not in (consent.email_id or "") + (consent.evidence or "")
 
 
@@ -93,7 +104,10 @@ def test_a_crm_user_cannot_write_sensitive_fields(person):
 	doc.position = "Buyer"
 	doc.save()
 	frappe.set_user("Administrator")
-	assert frappe.db.get_value(PROFILE, person["customer"], ["personal_id", "position"]) == ("310101199005170011", "Buyer")
+	assert frappe.db.get_value(PROFILE, person["customer"], ["personal_id", "position"]) == (
+		"310101199005170011",
+		"Buyer",
+	)
 
 
 @pytest.fixture
@@ -105,13 +119,20 @@ def scoped():
 	frappe.db.set_value(PROFILE, mine, "account_owner", CRM_USER)
 	frappe.db.set_value(PROFILE, assigned, "_assign", json.dumps([CRM_USER]))
 	frappe.db.set_value(PROFILE, theirs, "account_owner", OTHER_USER)
-	return {"mine": mine, "assigned": assigned, "theirs": theirs, "interaction": make_interaction(theirs).name}
+	return {
+		"mine": mine,
+		"assigned": assigned,
+		"theirs": theirs,
+		"interaction": make_interaction(theirs).name,
+	}
 
 
 def test_scoping_limits_lists_and_documents_with_one_condition(scoped):
 	names = [scoped["mine"], scoped["assigned"], scoped["theirs"]]
 	frappe.set_user(CRM_USER)
-	assert sorted(frappe.get_list(PROFILE, filters={"name": ("in", names)}, pluck="name")) == sorted(names[:2])
+	assert sorted(frappe.get_list(PROFILE, filters={"name": ("in", names)}, pluck="name")) == sorted(
+		names[:2]
+	)
 	for name in names:
 		assert bool(frappe.has_permission(PROFILE, "read", name)) == (name != scoped["theirs"])
 	assert not frappe.has_permission("Customer Interaction", "read", scoped["interaction"])

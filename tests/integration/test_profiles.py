@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import frappe
 import pytest
+from support.factories import make_customer, make_interaction, make_territory, unique
 
 from crm_profiles.profiles.sync import create_missing_profiles
-from support.factories import make_customer, make_interaction, make_territory, unique
 
 PROFILE = "Customer Profile"
 
@@ -92,7 +92,11 @@ def test_merge_keeps_one_profile_and_the_union_of_children():
 	add_preferences(keep.name, "Keeps A")
 	add_preferences(gone.name, "Gone B", "Gone C")
 	frappe.db.set_value(PROFILE, gone.name, {"position": "Buyer", "notes": "<p>from gone</p>"})
-	interactions = [make_interaction(keep.name).name, make_interaction(gone.name).name, make_interaction(gone.name).name]
+	interactions = [
+		make_interaction(keep.name).name,
+		make_interaction(gone.name).name,
+		make_interaction(gone.name).name,
+	]
 
 	frappe.rename_doc("Customer", gone.name, keep.name, merge=True)
 
@@ -105,7 +109,10 @@ def test_merge_keeps_one_profile_and_the_union_of_children():
 	assert profile.position == "Buyer"
 	assert "from gone" in profile.notes
 	for name in interactions:
-		assert frappe.db.get_value("Customer Interaction", name, ["customer", "profile"]) == (keep.name, keep.name)
+		assert frappe.db.get_value("Customer Interaction", name, ["customer", "profile"]) == (
+			keep.name,
+			keep.name,
+		)
 	assert frappe.db.count("Customer Preference", {"parent": gone.name, "parenttype": PROFILE}) == 0
 
 
@@ -130,7 +137,13 @@ def test_lead_conversion_creates_profile():
 	from erpnext.crm.doctype.lead.lead import make_customer as customer_from_lead
 
 	lead = frappe.get_doc(
-		{"doctype": "Lead", "first_name": "Wang", "last_name": "Fang", "company_name": unique("_CRM Lead Co"), "source": None}
+		{
+			"doctype": "Lead",
+			"first_name": "Wang",
+			"last_name": "Fang",
+			"company_name": unique("_CRM Lead Co"),
+			"source": None,
+		}
 	).insert(ignore_permissions=True)
 	customer = customer_from_lead(lead.name)
 	customer.customer_group = "All Customer Groups"
@@ -184,10 +197,20 @@ def test_customers_made_by_data_import_get_profiles(committed_customers):
 		f"{n},Company,All Customer Groups,All Territories" for n in names
 	]
 	file = frappe.get_doc(
-		{"doctype": "File", "file_name": f"{unique('customers')}.csv", "content": "\n".join(rows), "is_private": 1}
+		{
+			"doctype": "File",
+			"file_name": f"{unique('customers')}.csv",
+			"content": "\n".join(rows),
+			"is_private": 1,
+		}
 	).insert()
 	data_import = frappe.get_doc(
-		{"doctype": "Data Import", "reference_doctype": "Customer", "import_type": "Insert New Records", "import_file": file.file_url}
+		{
+			"doctype": "Data Import",
+			"reference_doctype": "Customer",
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+		}
 	).insert()
 	frappe.db.commit()
 	start_import(data_import.name)

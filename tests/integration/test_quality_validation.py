@@ -7,22 +7,57 @@ import json
 
 import frappe
 import pytest
-
 from support.factories import make_customer
 
 PROFILE = "Customer Profile"
 
 BAD_EMAILS = [
-	"plainaddress", "@no-local.com", "no-at-sign.com", "two@@example.com", "a@b", "a@b.", "a@.com",
-	"a b@example.com", "a@exa mple.com", "a@example..com", ".a@example.com", "a.@example.com",
-	"a..b@example.com", "x@example.com; y@example.com", "x@example.com,y@example.com", "<script>@x.com",
-	"a@-example.com", "a@example-.com", "a@example.c_m", "中文@例子", "a@", "a@@", "@", "a" * 250 + "@x.com",
+	"plainaddress",
+	"@no-local.com",
+	"no-at-sign.com",
+	"two@@example.com",
+	"a@b",
+	"a@b.",
+	"a@.com",
+	"a b@example.com",
+	"a@exa mple.com",
+	"a@example..com",
+	".a@example.com",
+	"a.@example.com",
+	"a..b@example.com",
+	"x@example.com; y@example.com",
+	"x@example.com,y@example.com",
+	"<script>@x.com",
+	"a@-example.com",
+	"a@example-.com",
+	"a@example.c_m",
+	"中文@例子",
+	"a@",
+	"a@@",
+	"@",
+	"a" * 250 + "@x.com",
 	"' or 1=1 --@x.com",
 ]
 BAD_PHONES = [
-	"12345", "call me", "+999 1234 5678", "555-0143", "+1 (000) 000-0000", "+86 123", "0", "+", "++8613800138000",
-	"+44 20 7946 09", "abc-def-ghij", "+1 202 555 01434567", "1; drop table x", "<b>555</b>", "+86 138 0013 800",
-	"00", "+7 (999)", "+33 1", "999999999999999999",
+	"12345",
+	"call me",
+	"+999 1234 5678",
+	"555-0143",
+	"+1 (000) 000-0000",
+	"+86 123",
+	"0",
+	"+",
+	"++8613800138000",
+	"+44 20 7946 09",
+	"abc-def-ghij",
+	"+1 202 555 01434567",
+	"1; drop table x",
+	"<b>555</b>",
+	"+86 138 0013 800",
+	"00",
+	"+7 (999)",
+	"+33 1",
+	"999999999999999999",
 ]
 GOOD = [
 	("  Li.Wei@Example.CN ", "(202) 555-0143", "li.wei@example.cn", "+12025550143"),
@@ -63,7 +98,10 @@ def test_bad_phones_are_refused_naming_the_field(profile, value):
 def test_good_values_are_normalised(profile, email, phone, stored_email, stored_phone):
 	profile.email_id, profile.mobile_no = email, phone
 	profile.save()
-	assert frappe.db.get_value(PROFILE, profile.name, ["email_id", "mobile_no"]) == (stored_email, stored_phone)
+	assert frappe.db.get_value(PROFILE, profile.name, ["email_id", "mobile_no"]) == (
+		stored_email,
+		stored_phone,
+	)
 
 
 def test_phone_errors_are_translated_and_name_the_field(profile):
@@ -77,7 +115,13 @@ def test_phone_errors_are_translated_and_name_the_field(profile):
 def test_customize_form_required_is_respected():
 	"""An admin makes Website required through Customize Form; our validation neither skips nor fights it."""
 	frappe.make_property_setter(
-		{"doctype": PROFILE, "fieldname": "website", "property": "reqd", "value": "1", "property_type": "Check"}
+		{
+			"doctype": PROFILE,
+			"fieldname": "website",
+			"property": "reqd",
+			"value": "1",
+			"property_type": "Check",
+		}
 	)
 	frappe.clear_cache(doctype=PROFILE)
 	frappe.db.set_single_value("CRM Profile Settings", "auto_create_profiles", 0)
@@ -85,7 +129,12 @@ def test_customize_form_required_is_respected():
 	with pytest.raises(frappe.MandatoryError, match="website"):
 		frappe.get_doc({"doctype": PROFILE, "customer": customer, "email_id": "Buyer@Acme.example"}).insert()
 	doc = frappe.get_doc(
-		{"doctype": PROFILE, "customer": customer, "email_id": "Buyer@Acme.example", "website": "https://acme.example"}
+		{
+			"doctype": PROFILE,
+			"customer": customer,
+			"email_id": "Buyer@Acme.example",
+			"website": "https://acme.example",
+		}
 	).insert()
 	assert (doc.email_id, doc.website) == ("buyer@acme.example", "https://acme.example")
 	frappe.clear_cache(doctype=PROFILE)
@@ -106,9 +155,13 @@ def test_completeness_uses_the_weights_in_settings(profile):
 def test_new_customers_profiles_get_a_score_and_the_nightly_pass_rescored_all():
 	from crm_profiles.quality.completeness import update_all_scores
 
-	frappe.db.set_single_value("CRM Profile Settings", "completeness_weights", json.dumps({"email_id": 50, "website": 50}))
+	frappe.db.set_single_value(
+		"CRM Profile Settings", "completeness_weights", json.dumps({"email_id": 50, "website": 50})
+	)
 	customer = make_customer(email_id="first@acme.example", website="https://acme.example").name
 	assert frappe.db.get_value(PROFILE, customer, "completeness_score") == 100
-	frappe.db.set_single_value("CRM Profile Settings", "completeness_weights", json.dumps({"email_id": 20, "industry": 80}))
+	frappe.db.set_single_value(
+		"CRM Profile Settings", "completeness_weights", json.dumps({"email_id": 20, "industry": 80})
+	)
 	update_all_scores()
 	assert frappe.db.get_value(PROFILE, customer, "completeness_score") == 20

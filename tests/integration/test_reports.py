@@ -5,7 +5,6 @@ from __future__ import annotations
 import frappe
 import pytest
 from frappe.utils import add_days, add_months, getdate, nowdate
-
 from support.factories import make_customer, make_interaction, make_territory, make_user
 from support.sales import make_order
 
@@ -79,7 +78,10 @@ def test_customer_360_rows_and_territory_restriction(world):
 def test_customer_360_shows_custom_fields_without_code():
 	from frappe.custom.doctype.custom_field.custom_field import create_custom_field
 
-	create_custom_field(PROFILE, {"fieldname": "wechat_id", "label": "WeChat ID", "fieldtype": "Data", "insert_after": "mobile_no"})
+	create_custom_field(
+		PROFILE,
+		{"fieldname": "wechat_id", "label": "WeChat ID", "fieldtype": "Data", "insert_after": "mobile_no"},
+	)
 	customer = make_customer().name
 	set_profile(customer, wechat_id="wx-lee-2026")
 	columns, rows, *_ = run("Customer 360")
@@ -88,7 +90,7 @@ def test_customer_360_shows_custom_fields_without_code():
 
 
 def test_rfm_analysis_segments_and_drill_down(world):
-	_columns, rows, _msg, chart, summary = run("RFM Analysis", {"territory": world["north"]})
+	_columns, rows, _msg, chart, _summary = run("RFM Analysis", {"territory": world["north"]})
 	assert {r["rfm_segment"]: (r["customers"], r["lifetime_value"]) for r in rows} == {
 		"Champions": (1, 5000),
 		"At Risk": (1, 3000),
@@ -121,7 +123,7 @@ def test_lifecycle_funnel_in_stage_order(world):
 
 
 def test_at_risk_customers(world):
-	_columns, rows, _msg, _chart, summary = run("At-Risk Customers")
+	_columns, rows, _msg, _chart, _summary = run("At-Risk Customers")
 	ours = only_ours(rows, world)
 	assert [r["name"] for r in ours] == [world["s1"], world["n2"]]
 	assert [r["value_at_risk"] for r in ours] == [800, 500]  # window value, else average order value
@@ -135,7 +137,11 @@ def test_at_risk_customers(world):
 
 def test_tier_migration(world):
 	today = nowdate()
-	for key, before, after in (("n1", "_CRM Test Silver", "_CRM Test Gold"), ("s1", "_CRM Test Silver", "_CRM Test Gold"), ("n2", "_CRM Test Gold", "_CRM Test Silver")):
+	for key, before, after in (
+		("n1", "_CRM Test Silver", "_CRM Test Gold"),
+		("s1", "_CRM Test Silver", "_CRM Test Gold"),
+		("n2", "_CRM Test Gold", "_CRM Test Silver"),
+	):
 		frappe.get_doc(
 			{
 				"doctype": "Customer Profile Change",
@@ -148,7 +154,7 @@ def test_tier_migration(world):
 				"reason": "Rule",
 			}
 		).insert(ignore_permissions=True)
-	_columns, rows, _msg, _chart, summary = run("Tier Migration", {"from_date": today, "to_date": today})
+	_columns, rows, _msg, _chart, _summary = run("Tier Migration", {"from_date": today, "to_date": today})
 	moves = {(r["from_tier"], r["to_tier"]): (r["customers"], r["direction"]) for r in rows}
 	assert moves[("_CRM Test Silver", "_CRM Test Gold")] == (2, "Up")
 	assert moves[("_CRM Test Gold", "_CRM Test Silver")] == (1, "Down")

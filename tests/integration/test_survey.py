@@ -8,10 +8,16 @@ import frappe
 import pytest
 import requests
 from freezegun import freeze_time
-
-from crm_profiles.interactions.surveys import SurveyTokenError, make_token, read_token, record_answer, survey_url
 from support.factories import make_customer, unique
 from support.webserver import SiteServer
+
+from crm_profiles.interactions.surveys import (
+	SurveyTokenError,
+	make_token,
+	read_token,
+	record_answer,
+	survey_url,
+)
 
 INTERACTION = "Customer Interaction"
 
@@ -93,18 +99,24 @@ def test_survey_end_to_end_over_http(server, committed_customer):
 	csrf = re.search(r'name="csrf_token" value="([^"]*)"', form.text).group(1)
 
 	answered = session.post(
-		page_url, data={"token": token, "nps": "10", "csat": "5", "comment": "Great", "csrf_token": csrf}, timeout=30
+		page_url,
+		data={"token": token, "nps": "10", "csat": "5", "comment": "Great", "csrf_token": csrf},
+		timeout=30,
 	)
 	assert answered.status_code == 200, answered.text[-500:]
 	assert 'data-state="thanks"' in answered.text
 
 	frappe.db.rollback()  # see what the server committed
 	[feedback] = frappe.get_all(
-		INTERACTION, {"customer": committed_customer, "interaction_type": "Feedback"}, ["nps", "rating", "summary"]
+		INTERACTION,
+		{"customer": committed_customer, "interaction_type": "Feedback"},
+		["nps", "rating", "summary"],
 	)
 	assert (feedback.nps, feedback.rating, feedback.summary) == ("10", 5, "Great")
 
-	reused = session.post(page_url, data={"token": token, "nps": "0", "csat": "1", "csrf_token": csrf}, timeout=30)
+	reused = session.post(
+		page_url, data={"token": token, "nps": "0", "csat": "1", "csrf_token": csrf}, timeout=30
+	)
 	assert reused.status_code == 410 and 'data-reason="used"' in reused.text
 	again = requests.get(page_url, params={"token": token}, timeout=30)
 	assert again.status_code == 410 and 'data-reason="used"' in again.text
@@ -130,4 +142,9 @@ def test_guest_api_accepts_a_fresh_token(server, committed_customer):
 	)
 	assert answered.status_code == 200, answered.text[-500:]
 	frappe.db.rollback()
-	assert frappe.db.get_value(INTERACTION, {"customer": committed_customer, "interaction_type": "Feedback"}, "nps") == "6"
+	assert (
+		frappe.db.get_value(
+			INTERACTION, {"customer": committed_customer, "interaction_type": "Feedback"}, "nps"
+		)
+		== "6"
+	)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import frappe
 import pytest
-
 from support.factories import make_customer, make_interaction
 
 PROFILE = "Customer Profile"
@@ -58,7 +57,9 @@ def test_errors_are_translated(profile):
 
 def test_interaction_without_customer_is_refused():
 	before = frappe.db.count("Customer Interaction")
-	doc = frappe.get_doc({"doctype": "Customer Interaction", "interaction_type": "Call", "subject": "No customer"})
+	doc = frappe.get_doc(
+		{"doctype": "Customer Interaction", "interaction_type": "Call", "subject": "No customer"}
+	)
 	with pytest.raises(frappe.ValidationError, match="select the customer"):
 		doc.insert()
 	assert frappe.db.count("Customer Interaction") == before
@@ -80,7 +81,9 @@ def test_tier_lock_needs_a_reason(profile):
 
 def test_interaction_summary_is_sanitised():
 	customer = make_customer()
-	doc = make_interaction(customer.name, summary='<p>Hello</p><script>alert("x")</script><img src=x onerror=alert(1)>')
+	doc = make_interaction(
+		customer.name, summary='<p>Hello</p><script>alert("x")</script><img src=x onerror=alert(1)>'
+	)
 	stored = frappe.db.get_value("Customer Interaction", doc.name, "summary")
 	assert "<script" not in stored and "onerror" not in stored
 	assert "Hello" in stored

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from support.bench import BENCH, skip_reason
 
 APP = Path(__file__).resolve().parents[2] / "crm_profiles"
@@ -43,7 +42,12 @@ OUR_DOCTYPES = doctype_names_in(MODULE)
 
 def test_the_app_has_doctypes_in_a_synced_module_folder():
 	assert (APP / "modules.txt").read_text().split("\n")[0].strip() == "CRM Profiles"
-	assert {"Customer Profile", "Customer Interaction", "Customer Tier", "CRM Profile Settings"} <= OUR_DOCTYPES
+	assert {
+		"Customer Profile",
+		"Customer Interaction",
+		"Customer Tier",
+		"CRM Profile Settings",
+	} <= OUR_DOCTYPES
 	# Frappe only syncs module folders: nothing may sit directly under the package.
 	assert not (APP / "doctype").exists()
 	assert not (APP / "report").exists()
@@ -80,13 +84,17 @@ def test_internal_link_targets_exist(path):
 	dt = load(path)
 	for field in dt["fields"]:
 		if field["fieldtype"] in {"Table", "Table MultiSelect"}:
-			assert field["options"] in OUR_DOCTYPES, f"{field['fieldname']}: child table {field['options']} missing"
+			assert field["options"] in OUR_DOCTYPES, (
+				f"{field['fieldname']}: child table {field['options']} missing"
+			)
 
 
 @pytest.fixture(scope="module")
 def platform_doctypes() -> set[str]:
 	if skip_reason() and not (BENCH / "apps" / "frappe").is_dir():
-		pytest.skip(f"Frappe and ERPNext sources not found in {BENCH}/apps: external link targets not checked")
+		pytest.skip(
+			f"Frappe and ERPNext sources not found in {BENCH}/apps: external link targets not checked"
+		)
 	names = set()
 	for app in ("frappe", "erpnext"):
 		names |= doctype_names_in(BENCH / "apps" / app / app)
@@ -147,7 +155,9 @@ def test_hooks_dotted_paths_import():
 	if reason:
 		pytest.skip(reason)
 	hooks = importlib.import_module("crm_profiles.hooks")
-	paths = sorted({p for name in dir(hooks) if not name.startswith("_") for p in _dotted_paths(getattr(hooks, name))})
+	paths = sorted(
+		{p for name in dir(hooks) if not name.startswith("_") for p in _dotted_paths(getattr(hooks, name))}
+	)
 	assert paths, "hooks name no crm_profiles paths"
 	for dotted in paths:
 		module, _, attr = dotted.rpartition(".")

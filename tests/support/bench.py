@@ -46,8 +46,12 @@ def run_bench(*args: str, check: bool = True, timeout: int = 1800) -> subprocess
 	cmd = [bench_python(), "-m", "frappe.utils.bench_helper", "frappe", *args]
 	proc = subprocess.run(cmd, cwd=SITES, capture_output=True, text=True, timeout=timeout)
 	if check and proc.returncode != 0:
-		out = "\n".join(line for line in proc.stdout.splitlines() if "[===" not in line and "[   " not in line)
-		raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}\n{out[-3000:]}")
+		out = "\n".join(
+			line for line in proc.stdout.splitlines() if "[===" not in line and "[   " not in line
+		)
+		raise RuntimeError(
+			f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}\n{out[-3000:]}"
+		)
 	return proc
 
 
@@ -55,7 +59,11 @@ def app_fingerprint(root: Path) -> str:
 	"""A hash of everything migrate reads: JSON, Python, hooks, fixtures, patches and translations."""
 	digest = hashlib.sha256()
 	for path in sorted((root / APP).rglob("*")):
-		if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".json", ".txt", ".csv", ".js", ".html"}:
+		if (
+			path.is_file()
+			and "__pycache__" not in path.parts
+			and path.suffix in {".py", ".json", ".txt", ".csv", ".js", ".html"}
+		):
 			digest.update(str(path.relative_to(root)).encode())
 			digest.update(path.read_bytes())
 	return digest.hexdigest()
@@ -72,16 +80,35 @@ def sync_checkout_to_bench() -> None:
 		APP_DIR.mkdir(parents=True, exist_ok=True)
 		subprocess.run(
 			[
-				"rsync", "-a", "--delete",
-				"--exclude", ".git", "--exclude", "__pycache__", "--exclude", "*.egg-info",
-				"--exclude", ".pytest_cache", "--exclude", ".ruff_cache", "--exclude", "node_modules",
-				f"{REPO}/", f"{APP_DIR}/",
+				"rsync",
+				"-a",
+				"--delete",
+				"--exclude",
+				".git",
+				"--exclude",
+				"__pycache__",
+				"--exclude",
+				"*.egg-info",
+				"--exclude",
+				".pytest_cache",
+				"--exclude",
+				".ruff_cache",
+				"--exclude",
+				"node_modules",
+				f"{REPO}/",
+				f"{APP_DIR}/",
 			],
 			check=True,
 		)
 	probe = subprocess.run(
-		[bench_python(), "-c", f"import {APP}, pathlib; print(pathlib.Path({APP}.__file__).resolve().parent)"],
-		capture_output=True, text=True, cwd="/",
+		[
+			bench_python(),
+			"-c",
+			f"import {APP}, pathlib; print(pathlib.Path({APP}.__file__).resolve().parent)",
+		],
+		capture_output=True,
+		text=True,
+		cwd="/",
 	)
 	if probe.returncode != 0 or Path(probe.stdout.strip()) != (APP_DIR / APP).resolve():
 		subprocess.run(
@@ -114,7 +141,9 @@ def _installed_apps() -> list[str] | None:
 		output = proc.stdout + proc.stderr
 		if any(sign in output for sign in ("Unknown database", "(1049", "(1146")):  # no database or no tables
 			return None
-		raise RuntimeError(f"list-apps failed for {SITE}; is MariaDB running? (bash .ci/services)\n{proc.stderr[-3000:]}")
+		raise RuntimeError(
+			f"list-apps failed for {SITE}; is MariaDB running? (bash .ci/services)\n{proc.stderr[-3000:]}"
+		)
 	return json.loads(proc.stdout)[SITE]
 
 
@@ -130,8 +159,16 @@ def prepare_site() -> str:
 				"CRM_PROFILES_DB_ROOT_PASSWORD or root_password in common_site_config.json"
 			)
 		run_bench(
-			"new-site", SITE, "--db-root-username", "root", "--db-root-password", password,
-			"--admin-password", "admin", "--install-app", "erpnext",
+			"new-site",
+			SITE,
+			"--db-root-username",
+			"root",
+			"--db-root-password",
+			password,
+			"--admin-password",
+			"admin",
+			"--install-app",
+			"erpnext",
 			*(["--force"] if site_exists else []),  # a half-made test site from an interrupted run
 		)
 		run_bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")

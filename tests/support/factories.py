@@ -68,7 +68,13 @@ def make_user(email: str, roles: list[str], territory: str | None = None) -> str
 	frappe.db.delete("User Permission", {"user": email})
 	if territory:
 		frappe.get_doc(
-			{"doctype": "User Permission", "user": email, "allow": "Territory", "for_value": territory, "apply_to_all_doctypes": 1}
+			{
+				"doctype": "User Permission",
+				"user": email,
+				"allow": "Territory",
+				"for_value": territory,
+				"apply_to_all_doctypes": 1,
+			}
 		).insert(ignore_permissions=True)
 	frappe.clear_cache(user=email)
 	return email

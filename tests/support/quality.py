@@ -29,8 +29,19 @@ def insert_profiles(rows: list[dict], chunk: int = 5000) -> list[str]:
 	values = []
 	for row in rows:
 		values.append(
-			(row["name"], now, now, "Administrator", "Administrator", 0, 0, row["name"], row["customer_name"],
-			 row.get("email_id"), row.get("mobile_no"))
+			(
+				row["name"],
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				0,
+				row["name"],
+				row["customer_name"],
+				row.get("email_id"),
+				row.get("mobile_no"),
+			)
 		)
 	columns = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", *fields[1:]]
 	frappe.db.bulk_insert("Customer Profile", columns, values, chunk_size=chunk)

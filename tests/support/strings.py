@@ -43,8 +43,25 @@ def _json_strings(path: Path) -> set[str]:
 					found.update(o for o in field["options"].split("\n") if o and not o.endswith("-"))
 		elif kind == "Role":
 			found.add(doc["name"])
-		elif kind in ("Report", "Workspace", "Number Card", "Dashboard Chart", "Module Onboarding", "Onboarding Step"):
-			for key in ("name", "label", "title", "report_name", "chart_name", "subtitle", "success_message", "action_label", "description"):
+		elif kind in (
+			"Report",
+			"Workspace",
+			"Number Card",
+			"Dashboard Chart",
+			"Module Onboarding",
+			"Onboarding Step",
+		):
+			for key in (
+				"name",
+				"label",
+				"title",
+				"report_name",
+				"chart_name",
+				"subtitle",
+				"success_message",
+				"action_label",
+				"description",
+			):
 				if doc.get(key):
 					found.add(doc[key])
 			for link in doc.get("links", []) + doc.get("shortcuts", []):
@@ -60,7 +77,16 @@ def app_strings() -> set[str]:
 	for path in APP.rglob("*.js"):
 		strings |= {m.group(2) for m in _JS_STRING.finditer(path.read_text(encoding="utf-8"))}
 	for path in APP.rglob("*.json"):
-		kinds = ("fixtures", "doctype", "report", "workspace", "module_onboarding", "onboarding_step", "number_card", "dashboard_chart")
+		kinds = (
+			"fixtures",
+			"doctype",
+			"report",
+			"workspace",
+			"module_onboarding",
+			"onboarding_step",
+			"number_card",
+			"dashboard_chart",
+		)
 		if any(kind in path.parts for kind in kinds):
 			strings |= _json_strings(path)
 	return {s for s in strings if s.strip() and not re.fullmatch(r"[\W\d_{}]+", s)}

@@ -25,8 +25,16 @@ class SiteServer:
 
 	def start(self, wait_seconds: int = 120) -> SiteServer:
 		cmd = [
-			bench_python(), "-m", "frappe.utils.bench_helper", "frappe", "--site", SITE,
-			"serve", "--port", str(self.port), "--noreload",
+			bench_python(),
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			SITE,
+			"serve",
+			"--port",
+			str(self.port),
+			"--noreload",
 		]
 		self.process = subprocess.Popen(cmd, cwd=SITES, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 		deadline = time.monotonic() + wait_seconds

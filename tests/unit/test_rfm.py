@@ -78,5 +78,13 @@ def test_parse_thresholds():
 def test_decimal_and_float_values_score_alike():
 	from decimal import Decimal
 
-	cuts = {"recency": (30, 90, 180, 365), "frequency": (1, 2, 4, 8), "monetary": (1234.56, 5000, 20000, 50000)}
-	assert rfm.rfm_scores(1, 10, Decimal("1234.560000000"), cuts) == rfm.rfm_scores(1, 10, 1234.56, cuts) == (5, 1, 1)
+	cuts = {
+		"recency": (30, 90, 180, 365),
+		"frequency": (1, 2, 4, 8),
+		"monetary": (1234.56, 5000, 20000, 50000),
+	}
+	assert (
+		rfm.rfm_scores(1, 10, Decimal("1234.560000000"), cuts)
+		== rfm.rfm_scores(1, 10, 1234.56, cuts)
+		== (5, 1, 1)
+	)

@@ -34,6 +34,7 @@ class CRMProfileSettings(Document):
 		rfm_mode: DF.Literal["Quintiles", "Fixed Thresholds"]
 		update_on_order_events: DF.Check
 		window_months: DF.Int
+
 	# end: auto-generated types
 	def validate(self):
 		self.validate_rfm_thresholds()
@@ -54,6 +55,8 @@ class CRMProfileSettings(Document):
 	def validate_lifecycle_days(self):
 		if self.at_risk_days and self.churned_days and self.churned_days <= self.at_risk_days:
 			frappe.throw(
-				_("Churned days ({0}) must be more than At Risk days ({1}).").format(self.churned_days, self.at_risk_days),
+				_("Churned days ({0}) must be more than At Risk days ({1}).").format(
+					self.churned_days, self.at_risk_days
+				),
 				title=_("Invalid lifecycle settings"),
 			)

@@ -34,10 +34,18 @@ class CustomerConsent(Document):
 		expires_on: DF.Date | None
 		profile: DF.Link | None
 		purpose: DF.Literal[
-			"Marketing Email", "Marketing SMS", "Marketing Phone", "Surveys", "Follow-ups", "Profiling", "Data Sharing"
+			"Marketing Email",
+			"Marketing SMS",
+			"Marketing Phone",
+			"Surveys",
+			"Follow-ups",
+			"Profiling",
+			"Data Sharing",
 		]
 		recorded_by: DF.Link | None
-		source: DF.Literal["Web Form", "Email", "Phone Call", "In Person", "Paper Form", "Data Import", "Other"]
+		source: DF.Literal[
+			"Web Form", "Email", "Phone Call", "In Person", "Paper Form", "Data Import", "Other"
+		]
 		status: DF.Literal["Granted", "Withdrawn"]
 		territory: DF.Link | None
 	# end: auto-generated types
@@ -55,9 +63,9 @@ class CustomerConsent(Document):
 		for fieldname in LEDGER_FIELDS:
 			if self.has_value_changed(fieldname):
 				frappe.throw(
-					_("{0} cannot be changed on a consent record. Record a new grant or withdrawal instead.").format(
-						frappe.bold(_(self.meta.get_label(fieldname)))
-					),
+					_(
+						"{0} cannot be changed on a consent record. Record a new grant or withdrawal instead."
+					).format(frappe.bold(_(self.meta.get_label(fieldname)))),
 					title=_("Consent ledger"),
 				)
 
@@ -72,9 +80,15 @@ class CustomerConsent(Document):
 
 	def validate_dates(self):
 		validate_date_fields(self)
-		if self.expires_on and self.consent_on and getdate(self.expires_on) < get_datetime(self.consent_on).date():
+		if (
+			self.expires_on
+			and self.consent_on
+			and getdate(self.expires_on) < get_datetime(self.consent_on).date()
+		):
 			frappe.throw(
-				_("{0} cannot be before the date the consent was given.").format(frappe.bold(_("Expires On"))),
+				_("{0} cannot be before the date the consent was given.").format(
+					frappe.bold(_("Expires On"))
+				),
 				title=_("Invalid {0}").format(_("Expires On")),
 			)
 

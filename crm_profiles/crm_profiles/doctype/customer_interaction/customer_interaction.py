@@ -21,7 +21,9 @@ class CustomerInteraction(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		channel: DF.Literal["", "Phone", "Email", "In Person", "Video Call", "Chat", "Social Media", "Website", "Other"]
+		channel: DF.Literal[
+			"", "Phone", "Email", "In Person", "Video Call", "Chat", "Social Media", "Website", "Other"
+		]
 		complaint_status: DF.Link | None
 		contact_person: DF.Link | None
 		customer: DF.Link
@@ -35,7 +37,9 @@ class CustomerInteraction(Document):
 		follow_up_required: DF.Check
 		interaction_date: DF.Datetime
 		interaction_owner: DF.Link | None
-		interaction_type: DF.Literal["Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"]
+		interaction_type: DF.Literal[
+			"Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"
+		]
 		naming_series: DF.Literal["CI-.YYYY.-"]
 		nps: DF.Literal["", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
 		outcome: DF.SmallText | None
@@ -50,6 +54,7 @@ class CustomerInteraction(Document):
 		summary: DF.TextEditor | None
 		survey_nonce: DF.Data | None
 		territory: DF.Link | None
+
 	# end: auto-generated types
 	def validate(self):
 		self.validate_customer()
@@ -61,7 +66,9 @@ class CustomerInteraction(Document):
 
 	def validate_customer(self):
 		if not self.customer:
-			frappe.throw(_("Please select the customer this interaction is with."), title=_("Customer missing"))
+			frappe.throw(
+				_("Please select the customer this interaction is with."), title=_("Customer missing")
+			)
 		if not frappe.db.exists("Customer", self.customer):
 			frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(self.customer)))
 

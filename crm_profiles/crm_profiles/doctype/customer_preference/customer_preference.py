@@ -13,7 +13,9 @@ class CustomerPreference(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		category: DF.Literal["", "Product", "Service", "Communication", "Delivery", "Payment", "Pricing", "Other"]
+		category: DF.Literal[
+			"", "Product", "Service", "Communication", "Delivery", "Payment", "Pricing", "Other"
+		]
 		detail: DF.SmallText | None
 		parent: DF.Data
 		parentfield: DF.Data

@@ -17,9 +17,14 @@ class CustomerProfile(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
-		from crm_profiles.crm_profiles.doctype.customer_preference.customer_preference import CustomerPreference
-		from crm_profiles.crm_profiles.doctype.customer_profile_tag.customer_profile_tag import CustomerProfileTag
 		from frappe.types import DF
+
+		from crm_profiles.crm_profiles.doctype.customer_preference.customer_preference import (
+			CustomerPreference,
+		)
+		from crm_profiles.crm_profiles.doctype.customer_profile_tag.customer_profile_tag import (
+			CustomerProfileTag,
+		)
 
 		account_owner: DF.Link | None
 		address: DF.Link | None
@@ -69,6 +74,7 @@ class CustomerProfile(Document):
 		website: DF.Data | None
 		window_order_count: DF.Int
 		window_value: DF.Currency
+
 	# end: auto-generated types
 	def validate(self):
 		self.set_customer_details()
@@ -81,7 +87,10 @@ class CustomerProfile(Document):
 	def set_customer_details(self):
 		"""Show the Customer's name, group, territory and industry read-only on the profile."""
 		values = frappe.db.get_value(
-			"Customer", self.customer, ["customer_name", "customer_group", "territory", "industry"], as_dict=True
+			"Customer",
+			self.customer,
+			["customer_name", "customer_group", "territory", "industry"],
+			as_dict=True,
 		)
 		if values:
 			self.update(values)
@@ -94,7 +103,9 @@ class CustomerProfile(Document):
 	def validate_tier_lock(self):
 		if self.tier_locked and not (self.tier_lock_reason or "").strip():
 			frappe.throw(
-				_("Please give a reason for locking the tier of {0}.").format(frappe.bold(self.customer_name)),
+				_("Please give a reason for locking the tier of {0}.").format(
+					frappe.bold(self.customer_name)
+				),
 				title=_("Tier lock needs a reason"),
 			)
 

@@ -41,13 +41,36 @@ def get_columns() -> list[dict]:
 		{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200},
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 180},
 		{"fieldname": "lifecycle_stage", "label": _("Lifecycle Stage"), "fieldtype": "Data", "width": 110},
-		{"fieldname": "tier", "label": _("Tier"), "fieldtype": "Link", "options": "Customer Tier", "width": 100},
+		{
+			"fieldname": "tier",
+			"label": _("Tier"),
+			"fieldtype": "Link",
+			"options": "Customer Tier",
+			"width": 100,
+		},
 		{"fieldname": "last_order_date", "label": _("Last Order Date"), "fieldtype": "Date", "width": 120},
-		{"fieldname": "days_since_last_order", "label": _("Days Since Last Order"), "fieldtype": "Int", "width": 120},
+		{
+			"fieldname": "days_since_last_order",
+			"label": _("Days Since Last Order"),
+			"fieldtype": "Int",
+			"width": 120,
+		},
 		{"fieldname": "value_at_risk", "label": _("Value at Risk"), "fieldtype": "Currency", "width": 140},
 		{"fieldname": "lifetime_value", "label": _("Lifetime Value"), "fieldtype": "Currency", "width": 140},
-		{"fieldname": "account_owner", "label": _("Account Owner"), "fieldtype": "Link", "options": "User", "width": 170},
-		{"fieldname": "territory", "label": _("Territory"), "fieldtype": "Link", "options": "Territory", "width": 120},
+		{
+			"fieldname": "account_owner",
+			"label": _("Account Owner"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 170,
+		},
+		{
+			"fieldname": "territory",
+			"label": _("Territory"),
+			"fieldtype": "Link",
+			"options": "Territory",
+			"width": 120,
+		},
 	]
 
 
@@ -80,6 +103,16 @@ def get_chart(rows: list[dict]) -> dict | None:
 def get_summary(rows: list[dict]) -> list[dict]:
 	return [
 		{"value": len(rows), "label": _("Customers at Risk"), "datatype": "Int", "indicator": "Orange"},
-		{"value": sum(r.value_at_risk for r in rows), "label": _("Value at Risk"), "datatype": "Currency", "indicator": "Red"},
-		{"value": sum(1 for r in rows if not r.account_owner), "label": _("Without an Owner"), "datatype": "Int", "indicator": "Grey"},
+		{
+			"value": sum(r.value_at_risk for r in rows),
+			"label": _("Value at Risk"),
+			"datatype": "Currency",
+			"indicator": "Red",
+		},
+		{
+			"value": sum(1 for r in rows if not r.account_owner),
+			"label": _("Without an Owner"),
+			"datatype": "Int",
+			"indicator": "Grey",
+		},
 	]

@@ -27,7 +27,9 @@ def execute(filters: dict | None = None):
 def get_columns() -> list[dict]:
 	meta = frappe.get_meta(PROFILE)
 	readable = set(meta.get_permitted_fieldnames(permission_type="read")) | {"name"}
-	columns = [{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200}]
+	columns = [
+		{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200}
+	]
 	for df in meta.fields:
 		if df.fieldtype in no_value_fields or df.fieldtype in table_fields or df.fieldtype == "Text Editor":
 			continue
@@ -64,7 +66,10 @@ def get_chart(data: list[dict]) -> dict | None:
 		counts[key] = counts.get(key, 0) + 1
 	labels = sorted(counts, key=lambda k: -counts[k])
 	return {
-		"data": {"labels": labels, "datasets": [{"name": _("Customers"), "values": [counts[k] for k in labels]}]},
+		"data": {
+			"labels": labels,
+			"datasets": [{"name": _("Customers"), "values": [counts[k] for k in labels]}],
+		},
 		"type": "bar",
 		"colors": ["#7c3aed"],
 	}

@@ -26,16 +26,22 @@ def execute(filters: dict | None = None):
 	data = get_data(filters)
 	summary = get_summary(data)
 	chart = get_chart(summary)
-	return columns, data, None, chart, [
-		{"value": count, "label": _(issue), "datatype": "Int"} for issue, count in summary.items()
-	]
+	return (
+		columns,
+		data,
+		None,
+		chart,
+		[{"value": count, "label": _(issue), "datatype": "Int"} for issue, count in summary.items()],
+	)
 
 
 def validate_filters(filters):
 	if filters.issue and filters.issue not in ISSUES:
 		frappe.throw(_("Unknown issue type {0}").format(frappe.bold(filters.issue)))
 	settings_days = frappe.db.get_single_value("CRM Profile Settings", "stale_review_days")
-	filters.stale_days = cint(filters.stale_days) if filters.stale_days not in (None, "") else cint(settings_days)
+	filters.stale_days = (
+		cint(filters.stale_days) if filters.stale_days not in (None, "") else cint(settings_days)
+	)
 	if filters.stale_days < 0:
 		frappe.throw(_("{0} cannot be negative.").format(frappe.bold(_("Stale After (Days)"))))
 	return filters
@@ -43,7 +49,13 @@ def validate_filters(filters):
 
 def get_columns() -> list[dict]:
 	return [
-		{"fieldname": "profile", "label": _("Customer Profile"), "fieldtype": "Link", "options": PROFILE, "width": 200},
+		{
+			"fieldname": "profile",
+			"label": _("Customer Profile"),
+			"fieldtype": "Link",
+			"options": PROFILE,
+			"width": 200,
+		},
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 200},
 		{"fieldname": "issue", "label": _("Issue"), "fieldtype": "Data", "width": 150},
 		{"fieldname": "field", "label": _("Field"), "fieldtype": "Data", "width": 150},
@@ -60,7 +72,18 @@ def _profiles(filters) -> list[dict]:
 	if filters.get("customer"):
 		list_filters["name"] = filters.customer
 	w = weights()
-	fields = sorted({"name", "customer_name", "email_id", "mobile_no", "last_reviewed_on", "creation", "completeness_score", *w})
+	fields = sorted(
+		{
+			"name",
+			"customer_name",
+			"email_id",
+			"mobile_no",
+			"last_reviewed_on",
+			"creation",
+			"completeness_score",
+			*w,
+		}
+	)
 	return frappe.get_list(PROFILE, filters=list_filters, fields=fields, limit_page_length=0, order_by="name")
 
 
@@ -147,6 +170,9 @@ def get_summary(data: list[dict]) -> dict[str, int]:
 
 def get_chart(summary: dict[str, int]) -> dict:
 	return {
-		"data": {"labels": [_(k) for k in summary], "datasets": [{"name": _("Profiles"), "values": list(summary.values())}]},
+		"data": {
+			"labels": [_(k) for k in summary],
+			"datasets": [{"name": _("Profiles"), "values": list(summary.values())}],
+		},
 		"type": "bar",
 	}

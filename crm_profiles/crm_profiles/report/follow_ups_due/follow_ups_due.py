@@ -21,7 +21,12 @@ def execute(filters=None):
 	overdue = sum(1 for row in data if row["days_overdue"] > 0)
 	summary = [
 		{"label": _("Follow-ups Due"), "value": len(data), "datatype": "Int"},
-		{"label": _("Follow-up Overdue"), "value": overdue, "datatype": "Int", "indicator": "Red" if overdue else "Green"},
+		{
+			"label": _("Follow-up Overdue"),
+			"value": overdue,
+			"datatype": "Int",
+			"indicator": "Red" if overdue else "Green",
+		},
 	]
 	return columns, data, None, None, summary
 
@@ -34,21 +39,54 @@ def get_columns() -> list[dict]:
 	return [
 		{"label": _("Due Date"), "fieldname": "date", "fieldtype": "Date", "width": 100},
 		{"label": _("Days Overdue"), "fieldname": "days_overdue", "fieldtype": "Int", "width": 90},
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer Profile", "width": 180},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer Profile",
+			"width": 180,
+		},
 		{"label": _("Customer Name"), "fieldname": "customer_name", "fieldtype": "Data", "width": 160},
 		{"label": _("Kind"), "fieldname": "kind", "fieldtype": "Data", "width": 120},
-		{"label": _("Assigned To"), "fieldname": "allocated_to", "fieldtype": "Link", "options": "User", "width": 160},
-		{"label": _("Tier"), "fieldname": "tier", "fieldtype": "Link", "options": "Customer Tier", "width": 100},
-		{"label": _("Territory"), "fieldname": "territory", "fieldtype": "Link", "options": "Territory", "width": 120},
-		{"label": _("Reference"), "fieldname": "reference_name", "fieldtype": "Dynamic Link", "options": "reference_type", "width": 150},
+		{
+			"label": _("Assigned To"),
+			"fieldname": "allocated_to",
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 160,
+		},
+		{
+			"label": _("Tier"),
+			"fieldname": "tier",
+			"fieldtype": "Link",
+			"options": "Customer Tier",
+			"width": 100,
+		},
+		{
+			"label": _("Territory"),
+			"fieldname": "territory",
+			"fieldtype": "Link",
+			"options": "Territory",
+			"width": 120,
+		},
+		{
+			"label": _("Reference"),
+			"fieldname": "reference_name",
+			"fieldtype": "Dynamic Link",
+			"options": "reference_type",
+			"width": 150,
+		},
 		{"label": _("Description"), "fieldname": "description", "fieldtype": "Data", "width": 260},
 	]
 
 
 def get_data(filters) -> list[dict]:
 	conditions, params = ["t.status = 'Open'", "t.date <= %(due_by)s"], {"due_by": filters.due_by}
-	for field, column in (("owner", "t.allocated_to"), ("tier", "`tabCustomer Profile`.tier"),
-		("territory", "`tabCustomer Profile`.territory"),):
+	for field, column in (
+		("owner", "t.allocated_to"),
+		("tier", "`tabCustomer Profile`.tier"),
+		("territory", "`tabCustomer Profile`.territory"),
+	):
 		if filters.get(field):
 			conditions.append(f"{column} = %({field})s")
 			params[field] = filters.get(field)

@@ -11,7 +11,12 @@ from frappe.utils import add_days, add_months, getdate, nowdate
 from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
 
 INTERACTION = "Customer Interaction"
-GROUP_FIELDS = {"Type": "interaction_type", "Channel": "channel", "User": "interaction_owner", "Direction": "direction"}
+GROUP_FIELDS = {
+	"Type": "interaction_type",
+	"Channel": "channel",
+	"User": "interaction_owner",
+	"Direction": "direction",
+}
 PERIOD_FORMATS = {"Monthly": "%Y-%m", "Weekly": "%x-W%v"}
 
 
@@ -46,7 +51,9 @@ def interaction_conditions(filters: frappe._dict) -> list[list]:
 		conditions.append(["interaction_owner", "=", filters.user])
 	profile_only = frappe._dict({k: filters.get(k) for k in ("tier", "lifecycle_stage", "account_owner")})
 	if any(profile_only.values()):
-		customers = frappe.get_list(PROFILE, filters=profile_conditions(profile_only), pluck="name", limit_page_length=0)
+		customers = frappe.get_list(
+			PROFILE, filters=profile_conditions(profile_only), pluck="name", limit_page_length=0
+		)
 		conditions.append(["customer", "in", customers or [""]])
 	return conditions
 
@@ -68,7 +75,9 @@ def get_data(filters: frappe._dict) -> tuple[list[str], list[dict]]:
 	rows: dict[str, dict] = {}
 	for c in counts:
 		label = c.group or _("Not Set")
-		row = rows.setdefault(label, {"group": _(label) if field != "interaction_owner" else label, "total": 0})
+		row = rows.setdefault(
+			label, {"group": _(label) if field != "interaction_owner" else label, "total": 0}
+		)
 		row[period_key(c.period)] = c.interactions
 		row["total"] += c.interactions
 	return periods, sorted(rows.values(), key=lambda r: -r["total"])
@@ -80,7 +89,9 @@ def period_key(period: str) -> str:
 
 def get_columns(filters: frappe._dict, periods: list[str]) -> list[dict]:
 	group_label = {"Type": _("Type"), "Channel": _("Channel"), "User": _("User"), "Direction": _("Direction")}
-	columns = [{"fieldname": "group", "label": group_label[filters.group_by], "fieldtype": "Data", "width": 180}]
+	columns = [
+		{"fieldname": "group", "label": group_label[filters.group_by], "fieldtype": "Data", "width": 180}
+	]
 	columns += [{"fieldname": period_key(p), "label": p, "fieldtype": "Int", "width": 90} for p in periods]
 	columns.append({"fieldname": "total", "label": _("Total"), "fieldtype": "Int", "width": 90})
 	return columns
@@ -102,4 +113,11 @@ def get_chart(periods: list[str], rows: list[dict]) -> dict | None:
 
 
 def get_summary(rows: list[dict]) -> list[dict]:
-	return [{"value": sum(r["total"] for r in rows), "label": _("Interactions"), "datatype": "Int", "indicator": "Blue"}]
+	return [
+		{
+			"value": sum(r["total"] for r in rows),
+			"label": _("Interactions"),
+			"datatype": "Int",
+			"indicator": "Blue",
+		}
+	]

@@ -109,6 +109,16 @@ def get_summary(rows: list[dict]) -> list[dict]:
 	with_next = [r for r in rows if "m1" in r]
 	repeat = sum(r["m1"] * r["customers"] for r in with_next) / (sum(r["customers"] for r in with_next) or 1)
 	return [
-		{"value": sum(r["customers"] for r in rows), "label": _("New Customers"), "datatype": "Int", "indicator": "Blue"},
-		{"value": round(repeat, 1), "label": _("Ordered Again the Next Month"), "datatype": "Percent", "indicator": "Green"},
+		{
+			"value": sum(r["customers"] for r in rows),
+			"label": _("New Customers"),
+			"datatype": "Int",
+			"indicator": "Blue",
+		},
+		{
+			"value": round(repeat, 1),
+			"label": _("Ordered Again the Next Month"),
+			"datatype": "Percent",
+			"indicator": "Green",
+		},
 	]

@@ -26,8 +26,18 @@ def segment_columns() -> list[dict]:
 		{"fieldname": "share", "label": _("Share of Customers"), "fieldtype": "Percent", "width": 140},
 		{"fieldname": "lifetime_value", "label": _("Lifetime Value"), "fieldtype": "Currency", "width": 150},
 		{"fieldname": "value_share", "label": _("Share of Value"), "fieldtype": "Percent", "width": 130},
-		{"fieldname": "average_order_value", "label": _("Average Order Value"), "fieldtype": "Currency", "width": 150},
-		{"fieldname": "avg_recency", "label": _("Average Days Since Last Order"), "fieldtype": "Float", "width": 170},
+		{
+			"fieldname": "average_order_value",
+			"label": _("Average Order Value"),
+			"fieldtype": "Currency",
+			"width": 150,
+		},
+		{
+			"fieldname": "avg_recency",
+			"label": _("Average Days Since Last Order"),
+			"fieldtype": "Float",
+			"width": 170,
+		},
 	]
 
 
@@ -65,8 +75,20 @@ def customer_columns() -> list[dict]:
 		{"fieldname": "last_order_date", "label": _("Last Order Date"), "fieldtype": "Date", "width": 120},
 		{"fieldname": "order_count", "label": _("Order Count"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "lifetime_value", "label": _("Lifetime Value"), "fieldtype": "Currency", "width": 140},
-		{"fieldname": "tier", "label": _("Tier"), "fieldtype": "Link", "options": "Customer Tier", "width": 100},
-		{"fieldname": "account_owner", "label": _("Account Owner"), "fieldtype": "Link", "options": "User", "width": 160},
+		{
+			"fieldname": "tier",
+			"label": _("Tier"),
+			"fieldtype": "Link",
+			"options": "Customer Tier",
+			"width": 100,
+		},
+		{
+			"fieldname": "account_owner",
+			"label": _("Account Owner"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 160,
+		},
 	]
 
 
@@ -95,10 +117,22 @@ def get_chart(rows: list[dict]) -> dict | None:
 
 def get_summary(rows: list[dict]) -> list[dict]:
 	by_segment = {r.rfm_segment: r for r in rows}
-	summary = [{"value": sum(r.customers for r in rows), "label": _("Customers"), "datatype": "Int", "indicator": "Blue"}]
+	summary = [
+		{
+			"value": sum(r.customers for r in rows),
+			"label": _("Customers"),
+			"datatype": "Int",
+			"indicator": "Blue",
+		}
+	]
 	for segment, colour in (("Champions", "Green"), ("At Risk", "Orange"), ("Lost", "Red")):
 		row = by_segment.get(segment)
 		summary.append(
-			{"value": row.customers if row else 0, "label": _(segment), "datatype": "Int", "indicator": colour}
+			{
+				"value": row.customers if row else 0,
+				"label": _(segment),
+				"datatype": "Int",
+				"indicator": colour,
+			}
 		)
 	return summary

@@ -28,10 +28,28 @@ def validate_filters(filters) -> None:
 def get_columns() -> list[dict]:
 	return [
 		{"label": _("Month"), "fieldname": "month", "fieldtype": "Data", "width": 90},
-		{"label": _("Tier"), "fieldname": "tier", "fieldtype": "Link", "options": "Customer Tier", "width": 110},
-		{"label": _("Territory"), "fieldname": "territory", "fieldtype": "Link", "options": "Territory", "width": 130},
+		{
+			"label": _("Tier"),
+			"fieldname": "tier",
+			"fieldtype": "Link",
+			"options": "Customer Tier",
+			"width": 110,
+		},
+		{
+			"label": _("Territory"),
+			"fieldname": "territory",
+			"fieldtype": "Link",
+			"options": "Territory",
+			"width": 130,
+		},
 		{"label": _("Ratings"), "fieldname": "ratings", "fieldtype": "Int", "width": 80},
-		{"label": _("Average CSAT"), "fieldname": "average_csat", "fieldtype": "Float", "precision": 2, "width": 110},
+		{
+			"label": _("Average CSAT"),
+			"fieldname": "average_csat",
+			"fieldtype": "Float",
+			"precision": 2,
+			"width": 110,
+		},
 		{"label": _("NPS Answers"), "fieldname": "nps_answers", "fieldtype": "Int", "width": 100},
 		{"label": _("Promoters"), "fieldname": "promoters", "fieldtype": "Int", "width": 90},
 		{"label": _("Detractors"), "fieldname": "detractors", "fieldtype": "Int", "width": 90},
@@ -71,7 +89,9 @@ def get_data(filters) -> list[dict]:
 	)
 	for row in rows:
 		row.average_csat = flt(row.average_csat, 2)
-		row.nps = flt(100.0 * (row.promoters - row.detractors) / row.nps_answers, 1) if row.nps_answers else None
+		row.nps = (
+			flt(100.0 * (row.promoters - row.detractors) / row.nps_answers, 1) if row.nps_answers else None
+		)
 	return rows
 
 

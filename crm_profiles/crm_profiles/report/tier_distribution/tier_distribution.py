@@ -18,13 +18,24 @@ def execute(filters: dict | None = None):
 
 def get_columns() -> list[dict]:
 	return [
-		{"fieldname": "tier", "label": _("Tier"), "fieldtype": "Link", "options": "Customer Tier", "width": 140},
+		{
+			"fieldname": "tier",
+			"label": _("Tier"),
+			"fieldtype": "Link",
+			"options": "Customer Tier",
+			"width": 140,
+		},
 		{"fieldname": "rank", "label": _("Rank"), "fieldtype": "Int", "width": 70},
 		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "share", "label": _("Share of Customers"), "fieldtype": "Percent", "width": 140},
 		{"fieldname": "window_value", "label": _("Value in Window"), "fieldtype": "Currency", "width": 150},
 		{"fieldname": "lifetime_value", "label": _("Lifetime Value"), "fieldtype": "Currency", "width": 150},
-		{"fieldname": "average_value", "label": _("Average Lifetime Value"), "fieldtype": "Currency", "width": 160},
+		{
+			"fieldname": "average_value",
+			"label": _("Average Lifetime Value"),
+			"fieldtype": "Currency",
+			"width": 160,
+		},
 	]
 
 
@@ -66,7 +77,17 @@ def get_chart(rows: list[dict]) -> dict | None:
 def get_summary(rows: list[dict]) -> list[dict]:
 	tiered = sum(r.customers for r in rows if r.tier)
 	return [
-		{"value": sum(r.customers for r in rows), "label": _("Customers"), "datatype": "Int", "indicator": "Blue"},
+		{
+			"value": sum(r.customers for r in rows),
+			"label": _("Customers"),
+			"datatype": "Int",
+			"indicator": "Blue",
+		},
 		{"value": tiered, "label": _("With a Tier"), "datatype": "Int", "indicator": "Green"},
-		{"value": sum(r.lifetime_value or 0 for r in rows), "label": _("Lifetime Value"), "datatype": "Currency", "indicator": "Purple"},
+		{
+			"value": sum(r.lifetime_value or 0 for r in rows),
+			"label": _("Lifetime Value"),
+			"datatype": "Currency",
+			"indicator": "Purple",
+		},
 	]

@@ -47,7 +47,12 @@ def get_data(filters: frappe._dict) -> list[dict]:
 	conditions.append(["customer_profile", "in", visible or [""]])
 	changes = frappe.get_list(
 		CHANGE,
-		fields=["from_value", "to_value", "count(name) as moves", "count(distinct customer_profile) as customers"],
+		fields=[
+			"from_value",
+			"to_value",
+			"count(name) as moves",
+			"count(distinct customer_profile) as customers",
+		],
 		filters=conditions,
 		group_by="from_value, to_value",
 		order_by="moves desc",
