@@ -20,8 +20,18 @@ crm_profiles.stage_colour = (stage) => crm_profiles.STAGE_COLOURS[stage] || "gra
 // The filters every profile report shares; `extra` are appended.
 crm_profiles.profile_filters = function (extra = [], { dates = true } = {}) {
 	const filters = [
-		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
-		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
+		{
+			fieldname: "territory",
+			label: __("Territory"),
+			fieldtype: "Link",
+			options: "Territory",
+		},
+		{
+			fieldname: "customer_group",
+			label: __("Customer Group"),
+			fieldtype: "Link",
+			options: "Customer Group",
+		},
 		{ fieldname: "tier", label: __("Tier"), fieldtype: "Link", options: "Customer Tier" },
 		{
 			fieldname: "lifecycle_stage",
@@ -29,12 +39,17 @@ crm_profiles.profile_filters = function (extra = [], { dates = true } = {}) {
 			fieldtype: "Select",
 			options: [""].concat(crm_profiles.STAGES),
 		},
-		{ fieldname: "account_owner", label: __("Account Owner"), fieldtype: "Link", options: "User" },
+		{
+			fieldname: "account_owner",
+			label: __("Account Owner"),
+			fieldtype: "Link",
+			options: "User",
+		},
 	];
 	if (dates) {
 		filters.push(
 			{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date" },
-			{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date" }
+			{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date" },
 		);
 	}
 	return filters.concat(extra);

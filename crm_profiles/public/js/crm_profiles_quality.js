@@ -41,7 +41,10 @@ crm_profiles.merge_dialog = function (source, target) {
 				})
 				.then((log) => {
 					dialog.hide();
-					frappe.show_alert({ message: __("Merge started in the background"), indicator: "blue" });
+					frappe.show_alert({
+						message: __("Merge started in the background"),
+						indicator: "blue",
+					});
 					frappe.set_route("Form", "Customer Merge Log", log);
 				});
 		},
@@ -50,27 +53,29 @@ crm_profiles.merge_dialog = function (source, target) {
 	const load = () => {
 		const { source, target } = dialog.get_values(true);
 		if (!source || !target || source === target) return;
-		frappe.xcall("crm_profiles.quality.merge.get_merge_preview", { source, target }).then((data) => {
-			const rows = data.fields
-				.map(
-					(f) => `<tr>
+		frappe
+			.xcall("crm_profiles.quality.merge.get_merge_preview", { source, target })
+			.then((data) => {
+				const rows = data.fields
+					.map(
+						(f) => `<tr>
 					<td>${esc(f.label)}</td>
 					<td><label><input type="radio" class="crm-merge-choice" name="${esc(f.fieldname)}"
 						data-field="${esc(f.fieldname)}" value="source"> ${esc(String(f.source ?? ""))}</label></td>
 					<td><label><input type="radio" class="crm-merge-choice" name="${esc(f.fieldname)}"
 						data-field="${esc(f.fieldname)}" value="target" checked> ${esc(String(f.target ?? ""))}</label></td>
-				</tr>`
-				)
-				.join("");
-			const counts = Object.entries(data.counts)
-				.map(([k, v]) => `<li>${esc(k)}: ${v}</li>`)
-				.join("");
-			dialog.fields_dict.preview.$wrapper.html(
-				`<table class="table table-bordered table-sm"><thead><tr><th>${__("Field")}</th>
+				</tr>`,
+					)
+					.join("");
+				const counts = Object.entries(data.counts)
+					.map(([k, v]) => `<li>${esc(k)}: ${v}</li>`)
+					.join("");
+				dialog.fields_dict.preview.$wrapper.html(
+					`<table class="table table-bordered table-sm"><thead><tr><th>${__("Field")}</th>
 				<th>${esc(source)}</th><th>${esc(target)}</th></tr></thead><tbody>${rows}</tbody></table>
-				<p class="text-muted">${__("Everything linked to either customer is kept:")}</p><ul>${counts}</ul>`
-			);
-		});
+				<p class="text-muted">${__("Everything linked to either customer is kept:")}</p><ul>${counts}</ul>`,
+				);
+			});
 	};
 	dialog.fields_dict.source.df.onchange = load;
 	dialog.fields_dict.target.df.onchange = load;

@@ -8,12 +8,12 @@ frappe.ui.form.on("Customer", {
 		frm.add_custom_button(
 			__("Customer Profile"),
 			() => frappe.set_route("Form", "Customer Profile", frm.doc.name),
-			__("CRM")
+			__("CRM"),
 		);
 		frm.add_custom_button(
 			__("Log Interaction"),
 			() => frappe.new_doc("Customer Interaction", { customer: frm.doc.name }),
-			__("CRM")
+			__("CRM"),
 		);
 		crm_profiles_show_summary(frm);
 	},
@@ -35,19 +35,22 @@ function crm_profiles_show_summary(frm) {
 			if (p.lifecycle_stage) {
 				frm.dashboard.add_indicator(
 					__("Stage: {0}", [__(p.lifecycle_stage)]),
-					crm_profiles.stage_colour(p.lifecycle_stage)
+					crm_profiles.stage_colour(p.lifecycle_stage),
 				);
 			}
-			if (p.rfm_segment) frm.dashboard.add_indicator(__("RFM: {0}", [__(p.rfm_segment)]), "purple");
+			if (p.rfm_segment)
+				frm.dashboard.add_indicator(__("RFM: {0}", [__(p.rfm_segment)]), "purple");
 			frm.dashboard.add_indicator(
 				__("Lifetime Value: {0}", [format_currency(p.lifetime_value || 0)]),
-				"green"
+				"green",
 			);
 			frm.dashboard.add_indicator(
 				p.last_interaction_on
-					? __("Last Interaction: {0}", [frappe.datetime.comment_when(p.last_interaction_on)])
+					? __("Last Interaction: {0}", [
+							frappe.datetime.comment_when(p.last_interaction_on),
+						])
 					: __("No Interactions Yet"),
-				"gray"
+				"gray",
 			);
 		});
 }

@@ -16,18 +16,24 @@ frappe.ui.form.on("Customer Interaction", {
 					interaction_type: "Follow-up",
 					follow_up_of: frm.doc.name,
 					contact_person: frm.doc.contact_person,
-				})
+				}),
 			);
 		}
 		if (frm.doc.profile && !frm.is_new()) {
 			frm.add_custom_button(__("Customer Profile"), () =>
-				frappe.set_route("Form", "Customer Profile", frm.doc.profile)
+				frappe.set_route("Form", "Customer Profile", frm.doc.profile),
 			);
 		}
 	},
 
 	interaction_type(frm) {
-		const channel_by_type = { Call: "Phone", Email: "Email", Meeting: "In Person", Visit: "In Person", Chat: "Chat" };
+		const channel_by_type = {
+			Call: "Phone",
+			Email: "Email",
+			Meeting: "In Person",
+			Visit: "In Person",
+			Chat: "Chat",
+		};
 		if (!frm.doc.channel && channel_by_type[frm.doc.interaction_type]) {
 			frm.set_value("channel", channel_by_type[frm.doc.interaction_type]);
 		}

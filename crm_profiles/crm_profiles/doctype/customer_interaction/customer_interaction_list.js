@@ -9,7 +9,7 @@ frappe.listview_settings["Customer Interaction"] = {
 				interaction_type: "Complaint",
 				complaint_status: ["in", ["Open", "In Progress"]],
 				response_due_on: ["<", frappe.datetime.now_datetime()],
-			})
+			}),
 		);
 	},
 	get_indicator(doc) {

@@ -19,30 +19,43 @@ frappe.ui.form.on("Customer Profile", {
 		frm.add_custom_button(
 			__("Customer"),
 			() => frappe.set_route("Form", "Customer", frm.doc.customer),
-			__("View")
+			__("View"),
 		);
-		frm.add_custom_button(__("Merge Into Another Customer"), () =>
-			crm_profiles.merge_dialog(frm.doc.customer, null)
-		, __("Actions"));
+		frm.add_custom_button(
+			__("Merge Into Another Customer"),
+			() => crm_profiles.merge_dialog(frm.doc.customer, null),
+			__("Actions"),
+		);
 		frm.add_custom_button(
 			__("Interactions"),
 			() => frappe.set_route("List", "Customer Interaction", { customer: frm.doc.customer }),
-			__("View")
+			__("View"),
 		);
 		crm_profiles_set_headline(frm);
-		frm.add_custom_button(__("Send Survey"), () => crm_profiles_send_survey(frm), __("Actions"));
+		frm.add_custom_button(
+			__("Send Survey"),
+			() => crm_profiles_send_survey(frm),
+			__("Actions"),
+		);
 		crm_profiles_render_timeline(frm);
 	},
 
 	primary_contact(frm) {
 		if (!frm.doc.primary_contact) return;
 		frappe.db
-			.get_value("Contact", frm.doc.primary_contact, ["email_id", "mobile_no", "designation"])
+			.get_value("Contact", frm.doc.primary_contact, [
+				"email_id",
+				"mobile_no",
+				"designation",
+			])
 			.then(({ message }) => {
 				if (!message) return;
-				if (message.email_id && !frm.doc.email_id) frm.set_value("email_id", message.email_id);
-				if (message.mobile_no && !frm.doc.mobile_no) frm.set_value("mobile_no", message.mobile_no);
-				if (message.designation && !frm.doc.position) frm.set_value("position", message.designation);
+				if (message.email_id && !frm.doc.email_id)
+					frm.set_value("email_id", message.email_id);
+				if (message.mobile_no && !frm.doc.mobile_no)
+					frm.set_value("mobile_no", message.mobile_no);
+				if (message.designation && !frm.doc.position)
+					frm.set_value("position", message.designation);
 			});
 	},
 });
@@ -53,20 +66,23 @@ function crm_profiles_set_headline(frm) {
 	const stage = frm.doc.lifecycle_stage || "Prospect";
 	const parts = [
 		`<span class="indicator-pill ${crm_profiles.stage_colour(stage)}">${__(stage)}</span>`,
-		frm.doc.tier ? `<span class="indicator-pill blue">${__("Tier")}: ${esc(__(frm.doc.tier))}</span>` : "",
-		frm.doc.rfm_segment ? `<span class="indicator-pill purple">${esc(__(frm.doc.rfm_segment))}</span>` : "",
+		frm.doc.tier
+			? `<span class="indicator-pill blue">${__("Tier")}: ${esc(__(frm.doc.tier))}</span>`
+			: "",
+		frm.doc.rfm_segment
+			? `<span class="indicator-pill purple">${esc(__(frm.doc.rfm_segment))}</span>`
+			: "",
 	];
 	frm.dashboard.set_headline_alert(
 		`<div class="flex justify-between align-center flex-wrap" style="gap: 8px">
 			<div class="flex flex-wrap" style="gap: 6px">${parts.join("")}</div>
 			<button class="btn btn-xs btn-primary crm-log-interaction">${__("Log Interaction")}</button>
-		</div>`
+		</div>`,
 	);
 	frm.layout.message.find(".crm-log-interaction").on("click", () => {
 		frappe.new_doc("Customer Interaction", { customer: frm.doc.customer });
 	});
 }
-
 
 function crm_profiles_render_purchases(frm) {
 	frappe
@@ -95,7 +111,7 @@ function crm_profiles_render_purchases(frm) {
 							`<a href="/app/item/${encodeURIComponent(i.item_code)}">${esc(i.item_name || i.item_code)}</a>`,
 							format_number(i.qty),
 							money(i.value),
-						])
+						]),
 					) +
 					`<h6>${__("Recent Orders")}</h6>` +
 					table(
@@ -106,8 +122,8 @@ function crm_profiles_render_purchases(frm) {
 							esc(o.company),
 							money(o.base_value),
 							esc(__(o.status)),
-						])
-					)
+						]),
+					),
 			);
 			frm.get_field("profile_changes_html").$wrapper.html(
 				message.changes.length
@@ -119,9 +135,9 @@ function crm_profiles_render_purchases(frm) {
 								esc(__(c.to_value || "")),
 								frappe.datetime.str_to_user(c.changed_on),
 								esc(__(c.reason)),
-							])
-					  )
-					: `<p class="text-muted">${__("No tier or stage changes yet")}</p>`
+							]),
+						)
+					: `<p class="text-muted">${__("No tier or stage changes yet")}</p>`,
 			);
 		});
 }
@@ -135,7 +151,11 @@ function crm_profiles_send_survey(frm) {
 			type: "POST",
 		})
 		.then(({ message }) => {
-			if (message) frappe.show_alert({ message: __("Survey sent to {0}.", [message.email]), indicator: "green" });
+			if (message)
+				frappe.show_alert({
+					message: __("Survey sent to {0}.", [message.email]),
+					indicator: "green",
+				});
 		});
 }
 
@@ -143,9 +163,17 @@ function crm_profiles_render_timeline(frm) {
 	const field = frm.get_field("timeline_html");
 	if (!field) return;
 	const $wrapper = $(field.wrapper).empty();
-	const $list = $(`<div class="crm-timeline" aria-label="${__("Timeline of {0}", [frappe.utils.escape_html(frm.doc.customer_name || frm.doc.name)])}"></div>`).appendTo($wrapper);
-	const $more = $(`<button class="btn btn-xs btn-default mt-2">${__("Load more")}</button>`).hide().appendTo($wrapper);
-	const routes = { Interaction: "Customer Interaction", "Sales Order": "Sales Order", Issue: "Issue" };
+	const $list = $(
+		`<div class="crm-timeline" aria-label="${__("Timeline of {0}", [frappe.utils.escape_html(frm.doc.customer_name || frm.doc.name)])}"></div>`,
+	).appendTo($wrapper);
+	const $more = $(`<button class="btn btn-xs btn-default mt-2">${__("Load more")}</button>`)
+		.hide()
+		.appendTo($wrapper);
+	const routes = {
+		Interaction: "Customer Interaction",
+		"Sales Order": "Sales Order",
+		Issue: "Issue",
+	};
 	let cursor = null;
 	const load = () =>
 		frappe
@@ -156,7 +184,8 @@ function crm_profiles_render_timeline(frm) {
 			})
 			.then(({ message }) => {
 				if (!message) return;
-				if (!cursor && !message.items.length) $list.append(`<p class="text-muted">${__("No activity yet.")}</p>`);
+				if (!cursor && !message.items.length)
+					$list.append(`<p class="text-muted">${__("No activity yet.")}</p>`);
 				for (const item of message.items) {
 					const doctype = routes[item.kind] || item.kind;
 					const e = frappe.utils.escape_html;

@@ -5,7 +5,7 @@ frappe.ui.form.on("Possible Duplicate", {
 	refresh(frm) {
 		if (frm.doc.status !== "Open") return;
 		frm.add_custom_button(__("Merge"), () =>
-			crm_profiles.merge_dialog(frm.doc.profile_a, frm.doc.profile_b)
+			crm_profiles.merge_dialog(frm.doc.profile_a, frm.doc.profile_b),
 		).addClass("btn-primary");
 		frm.add_custom_button(__("Not a Duplicate"), () =>
 			frappe
@@ -13,7 +13,7 @@ frappe.ui.form.on("Possible Duplicate", {
 					name: frm.doc.name,
 					status: "Not a Duplicate",
 				})
-				.then(() => frm.reload_doc())
+				.then(() => frm.reload_doc()),
 		);
 	},
 });

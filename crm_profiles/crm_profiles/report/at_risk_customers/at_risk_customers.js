@@ -6,9 +6,13 @@ frappe.query_reports["At-Risk Customers"] = {
 		.profile_filters(
 			[
 				{ fieldname: "include_churned", label: __("Include Churned"), fieldtype: "Check" },
-				{ fieldname: "min_days", label: __("Min Days Since Last Order"), fieldtype: "Int" },
+				{
+					fieldname: "min_days",
+					label: __("Min Days Since Last Order"),
+					fieldtype: "Int",
+				},
 			],
-			{ dates: false }
+			{ dates: false },
 		)
 		.filter((f) => f.fieldname !== "lifecycle_stage"),
 };

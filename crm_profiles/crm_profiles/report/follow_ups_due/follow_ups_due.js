@@ -11,7 +11,12 @@ frappe.query_reports["Follow-ups Due"] = {
 		},
 		{ fieldname: "owner", label: __("Owner"), fieldtype: "Link", options: "User" },
 		{ fieldname: "tier", label: __("Tier"), fieldtype: "Link", options: "Customer Tier" },
-		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
+		{
+			fieldname: "territory",
+			label: __("Territory"),
+			fieldtype: "Link",
+			options: "Territory",
+		},
 	],
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);

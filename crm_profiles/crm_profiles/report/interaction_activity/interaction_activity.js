@@ -30,9 +30,10 @@ frappe.query_reports["Interaction Activity"] = {
 		{ fieldname: "user", label: __("User"), fieldtype: "Link", options: "User" },
 	].concat(
 		crm_profiles.profile_filters().map((f) => {
-			if (f.fieldname === "from_date") f.default = frappe.datetime.add_months(frappe.datetime.get_today(), -6);
+			if (f.fieldname === "from_date")
+				f.default = frappe.datetime.add_months(frappe.datetime.get_today(), -6);
 			if (f.fieldname === "to_date") f.default = frappe.datetime.get_today();
 			return f;
-		})
+		}),
 	),
 };

@@ -22,11 +22,16 @@ frappe.query_reports["Retention Cohorts"] = {
 				f.default = frappe.datetime.get_today();
 			}
 			return f;
-		})
+		}),
 	),
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);
-		if (column.fieldname && column.fieldname.startsWith("m") && data && data[column.fieldname] !== undefined) {
+		if (
+			column.fieldname &&
+			column.fieldname.startsWith("m") &&
+			data &&
+			data[column.fieldname] !== undefined
+		) {
 			const share = data[column.fieldname];
 			const alpha = Math.min(0.85, 0.1 + share / 100);
 			return `<div style="background: rgba(36, 144, 239, ${alpha}); color: ${share > 50 ? "#fff" : "inherit"}; padding: 0 4px;">${value}</div>`;

@@ -24,11 +24,15 @@ frappe.query_reports["RFM Analysis"] = {
 				],
 			},
 		],
-		{ dates: false }
+		{ dates: false },
 	),
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);
-		if (column.fieldname === "rfm_segment" && data && !frappe.query_report.get_filter_value("rfm_segment")) {
+		if (
+			column.fieldname === "rfm_segment" &&
+			data &&
+			!frappe.query_report.get_filter_value("rfm_segment")
+		) {
 			const segment = frappe.utils.escape_html(data.rfm_segment);
 			return `<a href="#" onclick="frappe.query_report.set_filter_value('rfm_segment', '${segment}'); return false;">${value}</a>`;
 		}

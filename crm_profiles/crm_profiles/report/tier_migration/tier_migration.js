@@ -3,7 +3,8 @@
 
 frappe.query_reports["Tier Migration"] = {
 	filters: crm_profiles.profile_filters().map((f) => {
-		if (f.fieldname === "from_date") f.default = frappe.datetime.add_months(frappe.datetime.get_today(), -3);
+		if (f.fieldname === "from_date")
+			f.default = frappe.datetime.add_months(frappe.datetime.get_today(), -3);
 		if (f.fieldname === "to_date") f.default = frappe.datetime.get_today();
 		return f;
 	}),
