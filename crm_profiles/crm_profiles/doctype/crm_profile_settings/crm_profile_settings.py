@@ -19,19 +19,30 @@ class CRMProfileSettings(Document):
 
 		at_risk_days: DF.Int
 		auto_create_profiles: DF.Check
+		capture_calls: DF.Check
+		capture_emails: DF.Check
+		capture_issues: DF.Check
+		capture_meetings: DF.Check
 		churned_days: DF.Int
+		complaint_response_hours: DF.Int
+		completeness_weights: DF.Code | None
 		default_phone_region: DF.Link | None
 		figures_company: DF.Link | None
 		figures_source: DF.Literal["Sales Order", "Sales Invoice"]
 		frequency_thresholds: DF.Data | None
+		fuzzy_name_threshold: DF.Percent
 		last_full_refresh_on: DF.Datetime | None
 		loyal_min_orders: DF.Int
 		monetary_thresholds: DF.Data | None
 		new_customer_days: DF.Int
 		order_value: DF.Literal["Net Total", "Grand Total"]
 		recency_thresholds: DF.Data | None
+		restrict_profiles_to_owner: DF.Check
+		review_interval_days: DF.Int
 		rfm_cut_points: DF.SmallText | None
 		rfm_mode: DF.Literal["Quintiles", "Fixed Thresholds"]
+		stale_review_days: DF.Int
+		survey_validity_days: DF.Int
 		update_on_order_events: DF.Check
 		window_months: DF.Int
 

@@ -43,10 +43,12 @@ class CustomerProfile(Document):
 		email_id: DF.Data | None
 		figures_updated_on: DF.Datetime | None
 		first_order_date: DF.Date | None
+		follow_up_overdue: DF.Check
 		frequency_score: DF.Int
 		industry: DF.Link | None
 		interaction_count: DF.Int
 		last_interaction_on: DF.Datetime | None
+		last_nps: DF.Data | None
 		last_order_date: DF.Date | None
 		last_reviewed_on: DF.Date | None
 		lifecycle_stage: DF.Literal["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"]
