@@ -1,4 +1,4 @@
-"""bench commands of crm_profiles: ``bench --site SITE crm-profiles-benchmark``."""
+"""bench commands of crm_profiles: ``crm-profiles-demo`` and ``crm-profiles-benchmark``."""
 
 from __future__ import annotations
 
@@ -46,4 +46,25 @@ def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, res
 		frappe.destroy()
 
 
-commands = [crm_profiles_benchmark]
+@click.command("crm-profiles-demo")
+@click.option("--customers", type=int, default=200, help="Number of demo customers")
+@click.option("--orders", type=int, default=2000, help="Number of submitted Sales Orders, spread over them")
+@click.option("--force", is_flag=True, help="Add demo data to a site that has real submitted orders")
+@pass_context
+def crm_profiles_demo(context, customers, orders, force):
+	"""Load the demo data (idempotent): customers, contacts, submitted Sales Orders, interactions."""
+	import frappe
+
+	from crm_profiles import demo
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		demo.make(customers=customers, orders=orders, force=force)
+	finally:
+		frappe.destroy()
+
+
+commands = [crm_profiles_demo, crm_profiles_benchmark]

@@ -118,3 +118,78 @@ def test_demo_makes_the_stated_volumes_once():
 	second = demo.make(commit=False)
 	assert second["customers_created"] == 0 and second["customers_skipped"] == 200
 	assert {dt: frappe.db.count(dt) for dt in counts} == counts
+
+
+@pytest.fixture
+def committed_demo_customers():
+	"""The demo's worker processes commit: remove every row they made afterwards."""
+	import random
+
+	plan = demo.plan_customers(4, 24, random.Random(demo.SEED))
+	names = [step["name"] for step in plan]
+	assert not frappe.db.exists("Customer", {"name": ("in", names)}), "demo customers left on the test site"
+	yield names
+	frappe.db.rollback()
+	orders = frappe.get_all("Sales Order", filters={"customer": ("in", names)}, pluck="name")
+	contacts = frappe.get_all(
+		"Dynamic Link",
+		filters={"link_doctype": "Customer", "link_name": ("in", names), "parenttype": "Contact"},
+		pluck="parent",
+	)
+	for child in ("Sales Order Item", "Sales Taxes and Charges", "Payment Schedule", "Sales Team"):
+		if orders:
+			frappe.db.delete(child, {"parent": ("in", orders), "parenttype": "Sales Order"})
+	for doctype, field, values in (
+		("Sales Order", "name", orders),
+		("Contact Email", "parent", contacts),
+		("Contact Phone", "parent", contacts),
+		("Dynamic Link", "parent", contacts),
+		("Contact", "name", contacts),
+		("Customer Interaction", "customer", names),
+		("Customer Preference", "parent", names),
+		("Customer Profile Tag", "parent", names),
+		("Customer Profile Change", "customer", names),
+		("Customer Profile", "name", names),
+		("Customer", "name", names),
+	):
+		if values and frappe.db.table_exists(doctype):
+			frappe.db.delete(doctype, {field: ("in", values)})
+	frappe.db.commit()
+
+
+def test_demo_in_worker_processes_makes_submitted_orders_and_scores_every_profile(committed_demo_customers):
+	"""The committing path: two worker processes share the customers, order names come from ERPNext's
+	naming series, and the full refresh at the end gives every profile figures and RFM scores."""
+	names = committed_demo_customers
+	result = demo.make(customers=4, orders=24, force=True, workers=2)
+	assert result["customers_created"] == 4 and result["customers_skipped"] == 0
+
+	orders = frappe.get_all(
+		"Sales Order",
+		filters={"customer": ("in", names)},
+		fields=["name", "docstatus", "customer", "base_net_total"],
+	)
+	assert len(orders) == result["sales_orders"] > 0
+	assert {o.docstatus for o in orders} == {1}, "real submitted Sales Orders"
+	assert all(o.base_net_total > 0 for o in orders)
+	assert len({o.name for o in orders}) == len(orders)
+	assert all(o.name.startswith("SAL-ORD-") for o in orders)
+
+	profiles = frappe.get_all(
+		"Customer Profile",
+		filters={"name": ("in", names)},
+		fields=["name", "order_count", "lifetime_value", "recency_score", "rfm_segment"],
+	)
+	by_customer = {}
+	for order in orders:
+		by_customer.setdefault(order.customer, []).append(order.base_net_total)
+	for profile in profiles:
+		bought = by_customer.get(profile.name, [])
+		assert profile.order_count == len(bought), profile.name
+		assert abs(profile.lifetime_value - sum(bought)) < 0.01, profile.name
+		if bought:
+			assert profile.recency_score > 0 and profile.rfm_segment, "RFM is scored on day one"
+
+	again = demo.make(customers=4, orders=24, force=True, workers=2)
+	assert again["customers_created"] == 0 and again["customers_skipped"] == 4
+	assert frappe.db.count("Sales Order", {"customer": ("in", names)}) == len(orders)
