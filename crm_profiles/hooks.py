@@ -22,6 +22,7 @@ doctype_js = {"Customer": "public/js/customer.js"}
 # --------------------------
 # The covering order index (analytics) is added at install and on migrate and dropped on uninstall;
 # default duplicate matching rules are made once and never overwritten.
+before_install = "crm_profiles.install.before_install"
 after_install = [
 	"crm_profiles.install.after_install",
 	"crm_profiles.analytics.indexes.ensure_indexes",

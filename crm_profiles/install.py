@@ -13,6 +13,33 @@ from crm_profiles.setup.defaults import create_default_tiers, fill_default_setti
 ROLES = ("CRM Manager", "CRM User")
 
 
+def before_install() -> None:
+	reset_module_map()
+
+
+def reset_module_map() -> None:
+	"""Forget a module map cached before this app reached ``apps.txt``.
+
+	Frappe caches the map of apps to modules in the site's Redis (``app_modules``) and in the process.
+	A site used before ``bench get-app`` keeps a map without "CRM Profiles", and installing would then
+	fail with "DocType CRM Profile Settings not found" half-way, leaving the app listed without tables.
+	Dropping both copies here, before Frappe syncs our DocTypes, makes it read ``apps.txt`` again.
+	"""
+	frappe.cache.delete_value(
+		[
+			"app_modules",
+			"installed_app_modules",
+			"module_app",
+			"module_installed_app",
+			"app_hooks",
+			"all_apps",
+		]
+	)
+	frappe.local.app_modules = None
+	frappe.local.module_app = None
+	frappe.setup_module_map()
+
+
 def after_install() -> None:
 	ensure_roles()
 	fill_default_settings()

@@ -128,6 +128,50 @@ def test_uninstall_and_install_on_a_site_without_customers(leave_installed):
 	assert_defaults_exist()
 
 
+def test_install_on_a_site_whose_module_map_was_cached_without_the_app(leave_installed):
+	"""`bench get-app` on a site that was used before: Redis still holds Frappe's module map from when
+	crm_profiles was not in apps.txt. Installing must still find our DocTypes and finish."""
+	_uninstall()
+	frappe.local.app_modules = None
+	frappe.setup_module_map()
+	stale = {app: modules for app, modules in frappe.local.app_modules.items() if app != APP}
+	assert stale and "crm_profiles" not in {m for modules in stale.values() for m in modules}
+	for key in ("app_modules", "installed_app_modules"):
+		frappe.cache.set_value(key, stale)
+	assert APP not in frappe.cache.get_value("app_modules")
+
+	proc = _install()
+	assert _installed(), proc.stdout[-2000:]
+	for table in OUR_TABLES:
+		assert frappe.db.table_exists(table), table
+	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles") == 1
+	assert_defaults_exist()
+
+
+def test_install_force_completes_an_install_that_stopped_half_way(leave_installed):
+	"""The state a failed install can leave: crm_profiles listed as installed, without its tables.
+	`install-app --force` (what the README tells the user to run) completes it."""
+	import json
+
+	_uninstall()
+	apps = frappe.get_installed_apps()
+	frappe.db.set_global("installed_apps", json.dumps([*apps, APP]))
+	_refresh()
+	assert _installed() and not frappe.db.table_exists("Customer Profile")
+
+	plain = run_bench("--site", SITE, "install-app", APP, check=False)
+	_refresh()
+	assert not frappe.db.table_exists("Customer Profile"), "without --force Frappe says 'already installed'"
+	assert "already installed" in (plain.stdout + plain.stderr)
+
+	run_bench("--site", SITE, "install-app", APP, "--force")
+	_refresh()
+	for table in OUR_TABLES:
+		assert frappe.db.table_exists(table), table
+	assert frappe.db.exists("Role", "CRM Manager")
+	assert_defaults_exist()
+
+
 def assert_defaults_exist():
 	from crm_profiles.setup.defaults import DEFAULT_TIERS
 
