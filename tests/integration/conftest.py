@@ -1,25 +1,25 @@
 """Integration tests run on a real ERPNext site; each test rolls back.
 
-When no bench is found every test here is skipped from one place, so pytest prints one line with the
-reason and how to enable them.
+When no bench is found the run fails from one place with the reason (or, with CRM_PROFILES_UNIT_ONLY=1,
+every test here is skipped with one line), so a missing bench never passes silently.
 """
 
 from __future__ import annotations
 
 import pytest
-from support.bench import connect, prepare_site, skip_reason
+from support.bench import connect, prepare_site, skip_or_fail, skip_reason
 
 _REASON = skip_reason()
 
 # Without a bench the test modules cannot even import frappe: collect only test_site.py, whose one
-# test is then skipped from the `site` fixture below, so pytest prints the reason on a single line.
+# test then fails (or is skipped) from the `site` fixture below, so pytest prints the reason on a single line.
 collect_ignore_glob = ["test_[!s]*.py", "test_s[!i]*.py"] if _REASON else []
 
 
 @pytest.fixture(scope="session", autouse=True)
 def site():
 	if _REASON:
-		pytest.skip(_REASON)
+		skip_or_fail(_REASON)
 	import frappe
 
 	name = prepare_site()
@@ -39,9 +39,23 @@ def rollback(site, monkeypatch):
 	frappe.local.lang = "en"
 	yield
 	frappe.db.rollback()
-	frappe.db.value_cache.clear()  # Single values cached in this connection outlive the rollback
+	forget_caches_of_rolled_back_rows()
 	frappe.set_user("Administrator")
 	frappe.local.lang = "en"
+
+
+# Redis hashes Frappe fills from configuration rows (Notification, Workflow, Assignment Rule, Server
+# Script, Webhook) the first time a document event reads them. A test that inserts such a row and then
+# inserts a document fills them with a row that the rollback removes; every later test would then fail
+# with "Notification ... not found". They are rebuilt from the database on the next read.
+CONFIG_CACHES = ("notifications", "workflow", "assignment_rule", "server_script_map", "webhooks")
+
+
+def forget_caches_of_rolled_back_rows() -> None:
+	import frappe
+
+	frappe.db.value_cache.clear()  # Single values cached in this connection outlive the rollback
+	frappe.cache.delete_value(list(CONFIG_CACHES))
 
 
 def _keep_contact_inserts_in_the_transaction(monkeypatch) -> None:
