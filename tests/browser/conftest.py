@@ -1,6 +1,7 @@
 """Browser tests: Debian's headless Chromium, driven by Playwright, against the test site served here.
 
-Skipped, with one line, when there is no bench, no /usr/bin/chromium or no playwright package.
+Without a bench, /usr/bin/chromium or the playwright package they fail with the reason, or are skipped
+with one line when CRM_PROFILES_UNIT_ONLY=1.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 import urllib.request
 
 import pytest
-from support.bench import SITE, SITES, bench_python, connect, prepare_site, skip_reason
+from support.bench import SITE, SITES, bench_python, connect, prepare_site, skip_or_fail, skip_reason
 
 CHROMIUM = os.environ.get("CRM_PROFILES_CHROMIUM", "/usr/bin/chromium")
 
@@ -47,7 +48,7 @@ def _free_port() -> int:
 def site_url():
 	"""Serve the test site on a free loopback port for the session."""
 	if _REASON:
-		pytest.skip(_REASON)
+		skip_or_fail(_REASON)
 	import frappe
 
 	if not getattr(frappe.local, "db", None):  # the integration suite may already be connected

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support.bench import BENCH, skip_reason
+from support.bench import BENCH, skip_or_fail, skip_reason
 
 APP = Path(__file__).resolve().parents[2] / "crm_profiles"
 MODULE = APP / "crm_profiles"
@@ -92,7 +92,7 @@ def test_internal_link_targets_exist(path):
 @pytest.fixture(scope="module")
 def platform_doctypes() -> set[str]:
 	if skip_reason() and not (BENCH / "apps" / "frappe").is_dir():
-		pytest.skip(
+		skip_or_fail(
 			f"Frappe and ERPNext sources not found in {BENCH}/apps: external link targets not checked"
 		)
 	names = set()
@@ -153,7 +153,7 @@ def _dotted_paths(value):
 def test_hooks_dotted_paths_import():
 	reason = skip_reason()
 	if reason:
-		pytest.skip(reason)
+		skip_or_fail(reason)
 	hooks = importlib.import_module("crm_profiles.hooks")
 	paths = sorted(
 		{p for name in dir(hooks) if not name.startswith("_") for p in _dotted_paths(getattr(hooks, name))}
@@ -176,6 +176,6 @@ def test_javascript_parses(path):
 
 	node = shutil.which("node")
 	if not node:
-		pytest.skip("node is not installed: JavaScript syntax not checked")
+		skip_or_fail("node is not installed: JavaScript syntax not checked")
 	proc = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
 	assert proc.returncode == 0, proc.stderr
