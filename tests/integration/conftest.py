@@ -56,6 +56,8 @@ def forget_caches_of_rolled_back_rows() -> None:
 
 	frappe.db.value_cache.clear()  # Single values cached in this connection outlive the rollback
 	frappe.cache.delete_value(list(CONFIG_CACHES))
+	if isinstance(getattr(frappe.local, "request_cache", None), dict):
+		frappe.local.request_cache.clear()  # a real request starts with an empty one, so does each test
 
 
 def _keep_contact_inserts_in_the_transaction(monkeypatch) -> None:

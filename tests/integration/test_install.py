@@ -32,9 +32,14 @@ def _release_locks():
 
 
 def _refresh():
+	"""Forget what this process cached while the app was (un)installed by another process: Frappe's
+	clear_cache() leaves the per-process hook caches (doc_events and the request cache of hooks)."""
 	_release_locks()
 	frappe.clear_cache()
 	frappe.local.meta_cache = {}  # tables were dropped and made by another process
+	frappe.local.doc_events_hooks = None
+	if isinstance(getattr(frappe.local, "request_cache", None), dict):
+		frappe.local.request_cache.clear()
 
 
 def _installed() -> bool:
