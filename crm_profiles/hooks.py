@@ -132,6 +132,7 @@ permission_query_conditions = {
 	"Customer Segment Member": "crm_profiles.segments.permissions.segment_member_query",
 	"Customer Campaign Member": "crm_profiles.segments.permissions.campaign_member_query",
 	"Customer Recommendation": "crm_profiles.segments.permissions.recommendation_query",
+	"Customer Item Summary": "crm_profiles.segments.permissions.item_summary_query",
 }
 has_permission = {
 	"Customer Profile": "crm_profiles.privacy.permissions.has_profile_permission",
@@ -140,6 +141,7 @@ has_permission = {
 	"Customer Segment Member": "crm_profiles.segments.permissions.has_permission",
 	"Customer Campaign Member": "crm_profiles.segments.permissions.has_permission",
 	"Customer Recommendation": "crm_profiles.segments.permissions.has_permission",
+	"Customer Item Summary": "crm_profiles.segments.permissions.has_permission",
 }
 
 # The Customer form's Connections also list profiles and interactions

@@ -13,7 +13,9 @@ lift of its best pair, discounted by how long ago the customer bought the pair's
 (lift / (1 + days / 365)); the top ``top_n`` per customer are stored. Reorder-due rows are items bought on
 at least 3 distinct dates whose mean interval ((last - first) / (orders - 1)) has passed since the last.
 
-Each step is one INSERT ... SELECT; nothing loops over customers in Python.
+Each step is one INSERT ... SELECT; nothing loops over customers in Python. The first step stores one row
+per customer and item (Customer Item Summary, indexed on customer and item), which every later step
+joins instead of re-reading the order lines.
 """
 
 from __future__ import annotations
@@ -40,20 +42,30 @@ class Options:
 
 
 def _orders(opts: Options) -> str:
-	"""Submitted orders, optionally without each customer's latest one."""
+	"""The orders table, or (offline evaluation) submitted orders without each customer's latest one."""
 	if not opts.hide_last_order:
-		return "select name, customer, transaction_date from `tabSales Order` where docstatus = 1"
-	return """select name, customer, transaction_date from (
-			select name, customer, transaction_date, row_number() over (
+		return "`tabSales Order`"
+	return """(select name, customer, transaction_date, docstatus from (
+			select name, customer, transaction_date, docstatus, row_number() over (
 				partition by customer order by transaction_date desc, name desc) as r
-			from `tabSales Order` where docstatus = 1) o where r > 1"""
+			from `tabSales Order` where docstatus = 1) o where r > 1)"""
 
 
-def _customer_items(opts: Options) -> str:
-	return f"""ci as (
-		select o.customer, i.item_code, count(distinct o.name) as orders, max(o.transaction_date) as last_on
-		from ({_orders(opts)}) o join `tabSales Order Item` i on i.parent = o.name and i.parenttype = 'Sales Order'
-		group by o.customer, i.item_code)"""
+def compute_summary(opts: Options, params: dict) -> None:
+	"""One row per customer and item bought (Customer Item Summary), the indexed base of every step."""
+	frappe.db.sql("delete from `tabCustomer Item Summary`")
+	frappe.db.sql(
+		f"""insert into `tabCustomer Item Summary` ({_STD}, customer, item_code, orders, purchase_dates,
+			first_ordered_on, last_ordered_on)
+		select md5(concat(o.customer, '|', i.item_code)), {_STD_VALUES}, o.customer, i.item_code,
+			count(distinct o.name), count(distinct o.transaction_date), min(o.transaction_date),
+			max(o.transaction_date)
+		from {_orders(opts)} o
+		join `tabSales Order Item` i on i.parent = o.name and i.parenttype = 'Sales Order'
+		where o.docstatus = 1
+		group by o.customer, i.item_code""",
+		params,
+	)
 
 
 _STD = "name, creation, modified, owner, modified_by, docstatus, idx"
@@ -64,12 +76,12 @@ def compute_affinity(opts: Options, params: dict) -> None:
 	frappe.db.sql("delete from `tabItem Affinity`")
 	frappe.db.sql(
 		f"""insert into `tabItem Affinity` ({_STD}, item_code, other_item, customers, support, confidence, lift)
-		with {_customer_items(opts)},
-		total as (select count(distinct customer) as n from ci),
-		buyers as (select item_code, count(*) as n from ci group by item_code),
+		with total as (select count(distinct customer) as n from `tabCustomer Item Summary`),
+		buyers as (select item_code, count(*) as n from `tabCustomer Item Summary` group by item_code),
 		pairs as (
 			select a.item_code as x, b.item_code as y, count(*) as n
-			from ci a join ci b on b.customer = a.customer and b.item_code <> a.item_code
+			from `tabCustomer Item Summary` a
+			join `tabCustomer Item Summary` b on b.customer = a.customer and b.item_code <> a.item_code
 			group by a.item_code, b.item_code having count(*) >= %(min_customers)s),
 		scored as (
 			select p.x, p.y, p.n, p.n / t.n as support, p.n / bx.n as confidence,
@@ -89,13 +101,13 @@ def compute_cross_sell(opts: Options, params: dict) -> None:
 	frappe.db.sql(
 		f"""insert into `tabCustomer Recommendation` ({_STD}, customer, customer_name, kind, item_code,
 			`rank`, score, based_on_item, confidence, lift, last_ordered_on, account_owner, computed_on)
-		with {_customer_items(opts)},
-		candidates as (
-			select ci.customer, a.other_item as y, ci.item_code as x, a.confidence, a.lift, ci.last_on,
-				a.lift / (1 + datediff(%(today)s, ci.last_on) / 365) as score
-			from ci join `tabItem Affinity` a on a.item_code = ci.item_code
-			left join ci own on own.customer = ci.customer and own.item_code = a.other_item
-			where own.customer is null),
+		with candidates as (
+			select ci.customer, a.other_item as y, ci.item_code as x, a.confidence, a.lift,
+				a.lift / (1 + datediff(%(today)s, ci.last_ordered_on) / 365) as score
+			from `tabCustomer Item Summary` ci join `tabItem Affinity` a on a.item_code = ci.item_code
+			-- a summary row is named md5(customer|item): "not bought yet" is one primary-key lookup
+			left join `tabCustomer Item Summary` own on own.name = md5(concat(ci.customer, '|', a.other_item))
+			where own.name is null),
 		best as (
 			select candidates.*, row_number() over (partition by customer, y order by score desc, x) as rn
 			from candidates),
@@ -104,7 +116,7 @@ def compute_cross_sell(opts: Options, params: dict) -> None:
 			from best where rn = 1)
 		select md5(concat('C|', ranked.customer, '|', ranked.y)), {_STD_VALUES}, ranked.customer,
 			p.customer_name, 'Cross-sell', ranked.y, ranked.r, ranked.score, ranked.x, ranked.confidence,
-			ranked.lift, ranked.last_on, p.account_owner, %(now)s
+			ranked.lift, null, p.account_owner, %(now)s
 		from ranked left join `tabCustomer Profile` p on p.name = ranked.customer
 		where ranked.r <= %(top_n)s""",
 		params,
@@ -116,17 +128,13 @@ def compute_reorder_due(opts: Options, params: dict) -> None:
 		f"""insert into `tabCustomer Recommendation` ({_STD}, customer, customer_name, kind, item_code,
 			`rank`, score, times_bought, last_ordered_on, typical_interval_days, due_on, account_owner,
 			computed_on)
-		with bought as (
-			select o.customer, i.item_code, o.transaction_date as d
-			from ({_orders(opts)}) o join `tabSales Order Item` i on i.parent = o.name and i.parenttype = 'Sales Order'
-			group by o.customer, i.item_code, o.transaction_date),
-		stats as (
-			select customer, item_code, count(*) as n, max(d) as last_on,
-				datediff(max(d), min(d)) / (count(*) - 1) as every
-			from bought group by customer, item_code having count(*) >= %(min_reorders)s),
+		with stats as (
+			select customer, item_code, purchase_dates as n, last_ordered_on as last_on,
+				datediff(last_ordered_on, first_ordered_on) / nullif(purchase_dates - 1, 0) as every
+			from `tabCustomer Item Summary` where purchase_dates >= %(min_reorders)s),
 		due as (
-			select stats.*, datediff(%(today)s, last_on) / every as score,
-				row_number() over (partition by customer order by datediff(%(today)s, last_on) / every desc,
+			select stats.*, datediff(%(today)s, last_on) / nullif(every, 0) as score,
+				row_number() over (partition by customer order by datediff(%(today)s, last_on) / nullif(every, 0) desc,
 					item_code) as r
 			from stats where every > 0 and datediff(%(today)s, last_on) >= every)
 		select md5(concat('R|', due.customer, '|', due.item_code)), {_STD_VALUES}, due.customer,
@@ -150,8 +158,11 @@ def recompute(opts: Options | None = None, today=None) -> dict:
 	}
 	timings = {}
 	start = time.perf_counter()
+	compute_summary(opts, params)
+	timings["summary"] = time.perf_counter() - start
+	step = time.perf_counter()
 	compute_affinity(opts, params)
-	timings["affinity"] = time.perf_counter() - start
+	timings["affinity"] = time.perf_counter() - step
 	frappe.db.sql("delete from `tabCustomer Recommendation`")
 	step = time.perf_counter()
 	compute_cross_sell(opts, params)

@@ -41,6 +41,10 @@ def recommendation_query(user: str | None = None, doctype: str | None = None) ->
 	return _by_visible_profile("Customer Recommendation", user)
 
 
+def item_summary_query(user: str | None = None, doctype: str | None = None) -> str:
+	return _by_visible_profile("Customer Item Summary", user)
+
+
 def has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if not doc.get("customer") or not _needs_condition(user):
