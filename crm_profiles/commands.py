@@ -16,12 +16,18 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 @click.option("--rounds", type=int, default=60, help="Sales Orders submitted with and without our hooks")
 @click.option("--reseed", is_flag=True, help="Delete the seeded data and seed again")
 @click.option("--skip-slow", is_flag=True, help="Skip ERPNext's Customer Acquisition and Loyalty report")
+@click.option(
+	"--part",
+	type=click.Choice(["all", "analytics", "apply"]),
+	default="all",
+	help="analytics: figures and reports; apply: segments and recommendations",
+)
 @pass_context
-def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, reseed, skip_slow):
+def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, reseed, skip_slow, part):
 	"""Seed a synthetic dataset into a BENCHMARK site and time analytics side by side (never on production)."""
 	import frappe
 
-	from crm_profiles.benchmark import run, seed
+	from crm_profiles.benchmark import apply, run, seed
 
 	site = get_site(context)
 	customers = customers or SIZES[size][0]
@@ -41,7 +47,10 @@ def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, res
 			if any(have):
 				seed.clear()
 			seed.seed(customers, orders, company, echo=click.echo)
-		run.run(company, sample=sample, rounds=rounds, skip_slow=skip_slow, echo=click.echo)
+		if part in ("all", "analytics"):
+			run.run(company, sample=sample, rounds=rounds, skip_slow=skip_slow, echo=click.echo)
+		if part in ("all", "apply"):
+			apply.run(echo=click.echo)
 	finally:
 		frappe.destroy()
 

@@ -118,6 +118,8 @@ scheduler_events = {
 		"crm_profiles.quality.completeness.nightly_scores",
 		"crm_profiles.privacy.consent.refresh_expired_summaries",
 		"crm_profiles.interactions.followups.run_daily",
+		"crm_profiles.segments.membership.nightly_refresh",
+		"crm_profiles.recommendations.engine.nightly",
 	],
 }
 
@@ -128,11 +130,19 @@ permission_query_conditions = {
 	"Customer Profile": "crm_profiles.privacy.permissions.profile_query",
 	"Customer Interaction": "crm_profiles.privacy.permissions.interaction_query",
 	"Customer Consent": "crm_profiles.privacy.permissions.consent_query",
+	"Customer Segment Member": "crm_profiles.segments.permissions.segment_member_query",
+	"Customer Campaign Member": "crm_profiles.segments.permissions.campaign_member_query",
+	"Customer Recommendation": "crm_profiles.segments.permissions.recommendation_query",
+	"Customer Item Summary": "crm_profiles.segments.permissions.item_summary_query",
 }
 has_permission = {
 	"Customer Profile": "crm_profiles.privacy.permissions.has_profile_permission",
 	"Customer Interaction": "crm_profiles.privacy.permissions.has_customer_record_permission",
 	"Customer Consent": "crm_profiles.privacy.permissions.has_customer_record_permission",
+	"Customer Segment Member": "crm_profiles.segments.permissions.has_permission",
+	"Customer Campaign Member": "crm_profiles.segments.permissions.has_permission",
+	"Customer Recommendation": "crm_profiles.segments.permissions.has_permission",
+	"Customer Item Summary": "crm_profiles.segments.permissions.has_permission",
 }
 
 # The Customer form's Connections also list profiles and interactions

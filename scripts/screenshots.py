@@ -56,6 +56,12 @@ def set_language(url: str, session: str, user: str, lang: str) -> str | None:
 	return previous
 
 
+def _customer_of(url: str, session: str, recommendation: str) -> str:
+	path = f"{url}/api/resource/Customer Recommendation/{recommendation}".replace(" ", "%20")
+	request = urllib.request.Request(path, headers={"Cookie": f"sid={session}"})
+	return json.load(urllib.request.urlopen(request))["data"]["customer"]
+
+
 def settle(page) -> None:
 	page.wait_for_load_state("networkidle")
 	time.sleep(1.5)
@@ -87,7 +93,12 @@ def main() -> None:
 			suffix = f"-{args.lang}" if args.lang else ""
 			profile = first_name(args.url, "Customer Profile", session, [["order_count", ">", 5]])
 			interaction = first_name(args.url, "Customer Interaction", session)
+			segment = first_name(args.url, "Customer Segment", session, [["member_count", ">", 0]])
+			campaign = first_name(args.url, "Customer Campaign", session, [["status", "=", "Sent"]])
 			shots = {
+				"segment": f"/app/customer-segment/{urllib.request.quote(segment)}",
+				"campaign-effect": "/app/query-report/Campaign Effect?customer_campaign="
+				+ urllib.request.quote(campaign),
 				"profile": f"/app/customer-profile/{urllib.request.quote(profile)}",
 				"interaction": f"/app/customer-interaction/{interaction}",
 				"profile-list": "/app/customer-profile",
@@ -102,6 +113,17 @@ def main() -> None:
 				settle(page)
 				page.screenshot(path=str(OUT / f"{name}{suffix}-{size_name}.png"))
 				print("wrote", OUT / f"{name}{suffix}-{size_name}.png")
+			if not args.only or "recommendations" in args.only:
+				recommended = first_name(args.url, "Customer Recommendation", session)
+				customer = _customer_of(args.url, session, recommended)
+				page.goto(args.url + f"/app/customer-profile/{urllib.request.quote(customer)}")
+				settle(page)
+				page.locator(".form-tabs .nav-link", has_text="Purchases").first.click()
+				time.sleep(1)
+				page.locator("[data-fieldname='recommendations_html']").first.scroll_into_view_if_needed()
+				time.sleep(1)
+				page.screenshot(path=str(OUT / f"recommendations{suffix}-{size_name}.png"))
+				print("wrote", OUT / f"recommendations{suffix}-{size_name}.png")
 			if not args.only or "log-interaction" in args.only:
 				page.goto(args.url + shots["profile"])
 				settle(page)

@@ -1,7 +1,9 @@
 """Seed N customers and M submitted Sales Orders (with items, and mirrored Sales Invoices) with bulk SQL.
 
 The data is synthetic but valid for the reports that read it: every order has a customer, company,
-currency, dates, totals in company currency and one to three item rows. Order counts per customer follow
+currency, dates, totals in company currency and one to three item rows. Items come in bundles that go
+together (each customer buys mostly from one bundle), and 40 % of customers reorder a staple item on a
+regular cycle, so recommendations have real structure to find. Order counts per customer follow
 a Pareto distribution (a few customers order a lot), each customer stops ordering at its own date (so
 some are inactive), and order values are log-normal.
 """
@@ -16,6 +18,33 @@ from frappe.utils import add_days, getdate, now_datetime
 
 PREFIX = "BENCH"
 ITEMS = 50
+BUNDLE = 5  # items 0-4 go together, 5-9 go together, ...
+CYCLIC_SHARE = 0.4  # customers who reorder a staple item on a regular cycle
+
+
+class Taste:
+	"""What one synthetic customer buys: mostly from a primary bundle of items that go together, some
+	from a second bundle, a little at random; and for some customers a staple reordered every order."""
+
+	def __init__(self, primary: list[str], secondary: list[str], items: list[str], staple: str | None):
+		self.primary, self.secondary, self.items, self.staple = primary, secondary, items, staple
+
+	@classmethod
+	def draw(cls, rng: random.Random, items: list[str]) -> Taste:
+		bundles = [items[i : i + BUNDLE] for i in range(0, len(items), BUNDLE)]
+		# Popular bundles are bought by more customers (Zipf-like), so popularity is a real baseline.
+		primary = bundles[min(int(rng.paretovariate(0.8)) - 1, len(bundles) - 1)]
+		secondary = rng.choice(bundles)
+		staple = rng.choice(primary) if rng.random() < CYCLIC_SHARE else None
+		return cls(primary, secondary, items, staple)
+
+	def pick(self, rng: random.Random) -> str:
+		r = rng.random()
+		if r < 0.75:
+			return rng.choice(self.primary)
+		if r < 0.9:
+			return rng.choice(self.secondary)
+		return rng.choice(self.items)
 
 
 def ensure_items() -> list[str]:
@@ -178,15 +207,27 @@ def seed(customers: int, orders: int, company: str, seed_value: int = 42, echo=p
 	for customer, count in zip(names, counts, strict=True):
 		stop = rng.randint(0, 3 * 365) if rng.random() < 0.5 else rng.randint(0, 60)
 		start = stop + rng.randint(30, 3 * 365)
-		for _ in range(count):
+		taste = Taste.draw(rng, items)
+		step = (start - stop) / count
+		for k in range(count):
 			number += 1
 			name = f"{PREFIX}-SO-{number:08d}"
-			date = add_days(today, -rng.randint(stop, start))
+			if taste.staple:  # on a cycle: evenly spaced orders, each with the staple item
+				days_ago = start - round(k * step + rng.uniform(-0.1, 0.1) * step)
+				date = add_days(today, -min(start, max(stop, days_ago)))
+			else:
+				date = add_days(today, -rng.randint(stop, start))
+			codes = [taste.staple] if taste.staple else []
+			n_lines = rng.randint(1, 3)
+			while len(codes) < n_lines:
+				code = taste.pick(rng)
+				if code not in codes:
+					codes.append(code)
 			lines = []
-			for idx in range(1, rng.randint(1, 3) + 1):
+			for idx, code in enumerate(codes, start=1):
 				qty = rng.randint(1, 10)
 				rate = round(math.exp(rng.gauss(4.5, 1.0)), 2)
-				lines.append((idx, rng.choice(items), qty, rate, round(qty * rate, 2)))
+				lines.append((idx, code, qty, rate, round(qty * rate, 2)))
 			net = round(sum(line[4] for line in lines), 2)
 			grand = round(net * 1.1, 2)
 			qty_total = sum(line[2] for line in lines)

@@ -16,6 +16,7 @@ frappe.ui.form.on("Customer Profile", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		crm_profiles_render_purchases(frm);
+		crm_profiles_render_recommendations(frm);
 		frm.add_custom_button(
 			__("Customer"),
 			() => frappe.set_route("Form", "Customer", frm.doc.customer),
@@ -83,6 +84,62 @@ function crm_profiles_set_headline(frm) {
 		frappe.new_doc("Customer Interaction", { customer: frm.doc.customer });
 	});
 }
+
+// "Bought X, not yet Y" and reorder-due suggestions, stored nightly (crm_profiles.recommendations).
+function crm_profiles_render_recommendations(frm) {
+	frappe
+		.call({
+			method: "crm_profiles.recommendations.api.get_recommendations",
+			args: { customer: frm.doc.name },
+		})
+		.then(({ message }) => {
+			if (!message) return;
+			const esc = frappe.utils.escape_html;
+			const rows = (list) =>
+				list.map((r) => ({
+					link: `<a href="/app/item/${encodeURIComponent(r.item_code)}">${esc(
+						r.item_name || r.item_code,
+					)}</a>`,
+					reason: esc(r.reason),
+					due_on: r.due_on ? frappe.datetime.str_to_user(r.due_on) : "",
+				}));
+			frm.get_field("recommendations_html").$wrapper.html(
+				frappe.render_template(crm_profiles_recommendations_template, {
+					cross_sell: rows(message.cross_sell),
+					reorder_due: rows(message.reorder_due),
+				}),
+			);
+		});
+}
+
+const crm_profiles_recommendations_template = `
+<h6>{{ __("Suggested Items") }}</h6>
+{% if (cross_sell.length) { %}
+<table class="table table-sm table-bordered">
+	<thead><tr><th>{{ __("Item") }}</th><th>{{ __("Why") }}</th></tr></thead>
+	<tbody>
+	{% for (const r of cross_sell) { %}
+		<tr><td>{{ r.link }}</td><td>{{ r.reason }}</td></tr>
+	{% } %}
+	</tbody>
+</table>
+{% } else { %}
+<p class="text-muted">{{ __("No suggestions yet") }}</p>
+{% } %}
+<h6>{{ __("Reorder Due") }}</h6>
+{% if (reorder_due.length) { %}
+<table class="table table-sm table-bordered">
+	<thead><tr><th>{{ __("Item") }}</th><th>{{ __("Due On") }}</th><th>{{ __("Why") }}</th></tr></thead>
+	<tbody>
+	{% for (const r of reorder_due) { %}
+		<tr><td>{{ r.link }}</td><td>{{ r.due_on }}</td><td>{{ r.reason }}</td></tr>
+	{% } %}
+	</tbody>
+</table>
+{% } else { %}
+<p class="text-muted">{{ __("Nothing due for reorder") }}</p>
+{% } %}
+`;
 
 function crm_profiles_render_purchases(frm) {
 	frappe

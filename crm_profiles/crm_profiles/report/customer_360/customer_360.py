@@ -48,12 +48,25 @@ def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
 		conditions.append(["last_order_date", ">=", filters.from_date])
 	if filters.to_date:
 		conditions.append(["first_order_date", "<=", filters.to_date])
+	if filters.customer_segment:
+		conditions.append(["name", "in", segment_members(filters.customer_segment) or [""]])
 	return frappe.get_list(
 		PROFILE,
 		fields=[c["fieldname"] for c in columns],
 		filters=conditions,
 		order_by="lifetime_value desc, name asc",
 		limit_page_length=0,
+	)
+
+
+def segment_members(segment: str) -> list[str]:
+	"""The stored current members of a segment (Open in Customer 360 on the segment form)."""
+	if not frappe.has_permission("Customer Segment", "read", segment):
+		frappe.throw(
+			_("Not permitted to read segment {0}.").format(frappe.bold(segment)), frappe.PermissionError
+		)
+	return frappe.get_all(
+		"Customer Segment Member", filters={"segment": segment, "is_current": 1}, pluck="customer"
 	)
 
 

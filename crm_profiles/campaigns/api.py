@@ -1,0 +1,35 @@
+"""Whitelisted calls of the Customer Campaign form."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from crm_profiles.campaigns import audience
+
+
+def _check_write(campaign: str) -> None:
+	if not frappe.has_permission(audience.CAMPAIGN, "write", campaign):
+		frappe.throw(
+			_("Not permitted to change campaign {0}.").format(frappe.bold(campaign)), frappe.PermissionError
+		)
+	if not frappe.has_permission("Email Group", "write"):
+		frappe.throw(_("Not permitted to change Email Groups."), frappe.PermissionError)
+
+
+@frappe.whitelist(methods=["POST"])
+def prepare_audience(campaign: str) -> dict:
+	"""Draw the control group and fill the campaign's Email Group with the contacted members."""
+	_check_write(campaign)
+	return audience.prepare(campaign)
+
+
+@frappe.whitelist(methods=["POST"])
+def mark_as_sent(campaign: str, sent_on: str | None = None) -> None:
+	_check_write(campaign)
+	if sent_on:
+		try:
+			frappe.utils.getdate(sent_on)
+		except Exception:
+			frappe.throw(_("{0} is not a valid date.").format(frappe.bold(_("Sent On"))))
+	audience.mark_sent(campaign, sent_on)

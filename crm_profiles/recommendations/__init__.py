@@ -1,0 +1,1 @@
+"""Recommendations from order items: cross-sell by item affinity, and reorder-due items."""
