@@ -134,6 +134,7 @@ def make(
 	commit: bool = True,
 	desk: bool = False,
 	workers: int | None = None,
+	segments: bool = True,
 ) -> dict:
 	"""Fill the site with demo data; see the module docstring. Returns what it created.
 
@@ -147,6 +148,8 @@ def make(
 	each commits one customer at a time, and one that meets a deadlock is retried;
 	- a progress bar with counts in the terminal and, as a background job from the desk, on the form.
 	Each customer's data comes from its own random stream, so the result does not depend on workers.
+	With ``segments`` it ends with ``crm_profiles.segments.demo.make_segment_demo``: segments, a campaign
+	with a control group and its effect, and recommendations.
 	"""
 	frappe.only_for(("System Manager", "Administrator"))
 	refuse_on_real_data(force)
@@ -175,6 +178,11 @@ def make(
 	full_refresh()
 	if commit:
 		frappe.db.commit()
+	if segments:
+		from crm_profiles.segments.demo import make_segment_demo
+
+		click.echo(_("Segments, a campaign with a control group, and recommendations ..."))
+		make_segment_demo(commit=commit)
 	summary = {
 		"customers_created": result.customers_created,
 		"customers_skipped": result.customers_skipped,

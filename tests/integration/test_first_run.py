@@ -67,8 +67,8 @@ def test_demo_refuses_a_site_with_real_transactions():
 		(unique("_CRM-REAL-SO"), customer.name, demo.default_company()),
 	)
 	with pytest.raises(frappe.ValidationError, match="not demo data"):
-		demo.make(customers=2, orders=4, commit=False)
-	result = demo.make(customers=2, orders=4, force=True, commit=False)
+		demo.make(customers=2, orders=4, commit=False, segments=False)
+	result = demo.make(customers=2, orders=4, force=True, commit=False, segments=False)
 	assert result["customers_created"] == 2
 
 
@@ -78,7 +78,7 @@ def test_demo_makes_the_stated_volumes_once():
 	before = {
 		dt: frappe.db.count(dt) for dt in ("Customer", "Customer Profile", "Contact", "Customer Preference")
 	}
-	first = demo.make(commit=False)
+	first = demo.make(commit=False, segments=False)
 	assert first["customers_created"] == 200
 	demo_customers = frappe.get_all(
 		"Customer",
@@ -115,7 +115,7 @@ def test_demo_makes_the_stated_volumes_once():
 		dt: frappe.db.count(dt)
 		for dt in ("Customer", "Sales Order", "Customer Interaction", "Contact", "Item")
 	}
-	second = demo.make(commit=False)
+	second = demo.make(commit=False, segments=False)
 	assert second["customers_created"] == 0 and second["customers_skipped"] == 200
 	assert {dt: frappe.db.count(dt) for dt in counts} == counts
 
@@ -161,7 +161,7 @@ def test_demo_in_worker_processes_makes_submitted_orders_and_scores_every_profil
 	"""The committing path: two worker processes share the customers, order names come from ERPNext's
 	naming series, and the full refresh at the end gives every profile figures and RFM scores."""
 	names = committed_demo_customers
-	result = demo.make(customers=4, orders=24, force=True, workers=2)
+	result = demo.make(customers=4, orders=24, force=True, workers=2, segments=False)
 	assert result["customers_created"] == 4 and result["customers_skipped"] == 0
 
 	orders = frappe.get_all(
@@ -190,6 +190,6 @@ def test_demo_in_worker_processes_makes_submitted_orders_and_scores_every_profil
 		if bought:
 			assert profile.recency_score > 0 and profile.rfm_segment, "RFM is scored on day one"
 
-	again = demo.make(customers=4, orders=24, force=True, workers=2)
+	again = demo.make(customers=4, orders=24, force=True, workers=2, segments=False)
 	assert again["customers_created"] == 0 and again["customers_skipped"] == 4
 	assert frappe.db.count("Sales Order", {"customer": ("in", names)}) == len(orders)
