@@ -13,7 +13,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.model.rename_doc import get_link_fields
+from frappe.model.rename_doc import get_link_fields, rename_doc
 from frappe.utils import now_datetime
 
 PROFILE = "Customer Profile"
@@ -231,7 +231,7 @@ def run_merge(log: str, commit: bool = True) -> str:
 		_progress(20, log, _("Moving orders, interactions, consents and history"))
 		_mark_pairs_merged(source, target, log)
 		# Safe: check_merge_permission above decided that this user may merge these two customers.
-		frappe.rename_doc(
+		rename_doc(
 			CUSTOMER,
 			source,
 			target,

@@ -2,8 +2,9 @@
 
 ERPNext gives Sales User read on Customer, Territory, Customer Group and the other masters a customer
 links to; the CRM roles get the same read (and nothing more), so every report runs for every role
-declared on it and link fields resolve. Granted once, at install or by a patch, as Custom DocPerm rows
-an admin may change afterwards; uninstall removes them.
+declared on it and link fields resolve. System Manager, declared on every report, gets the same read.
+Granted once, at install or by a patch, as Custom DocPerm rows an admin may change afterwards; uninstall
+removes the CRM roles' rows and leaves System Manager's (harmless, and they may predate the app).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import frappe
 from frappe.permissions import add_permission
 
 ROLES = ("CRM Manager", "CRM User")
+GRANTED_TO = (*ROLES, "System Manager")
 READ_ON = ("Customer", "Territory", "Customer Group", "Industry Type", "Lead Source", "Contact", "Address")
 
 
@@ -19,7 +21,7 @@ def grant_master_read() -> None:
 	for doctype in READ_ON:
 		if not frappe.db.exists("DocType", doctype):
 			continue
-		for role in ROLES:
+		for role in GRANTED_TO:
 			exists = frappe.db.exists(
 				"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
 			)
