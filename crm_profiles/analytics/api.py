@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.analytics import figures
-from crm_profiles.privacy.permissions import readable_names, row_condition
+from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
 
 PROFILE = figures.PROFILE
 
@@ -47,6 +47,8 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	)
 	result = {"doctype": config.source, "top_items": [], "recent_orders": [], "changes": changes}
 	condition = row_condition(config.source)
+	if condition:
+		condition = escaped(condition)
 	if condition is None:
 		result["restricted"] = _("You may not read {0}, so the order detail is hidden.").format(
 			_(config.source)

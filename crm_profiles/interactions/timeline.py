@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime
 
-from crm_profiles.privacy.permissions import readable_names, row_condition
+from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
 
 PROFILE = "Customer Profile"
 MAX_LIMIT = 100
@@ -75,7 +75,7 @@ def _sources(customer: str) -> list[dict]:
 		if condition is None:
 			continue  # no read on this doctype at all
 		if condition:
-			source["sql"] += f" and ({condition})"
+			source["sql"] += f" and ({escaped(condition)})"
 		readable.append(source)
 	return readable
 

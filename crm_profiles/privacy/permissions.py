@@ -76,6 +76,11 @@ def row_condition(doctype: str, user: str | None = None) -> str | None:
 		return None
 
 
+def escaped(condition: str) -> str:
+	"""A condition with literals (LIKE patterns) placed in a query that also takes parameters."""
+	return condition.replace("%", "%%")
+
+
 def readable_names(doctype: str, names: list[str], user: str | None = None) -> set[str]:
 	"""Which of these records the user may read: the list condition, then ``has_permission`` per row."""
 	names = [n for n in dict.fromkeys(names) if n]
@@ -86,7 +91,7 @@ def readable_names(doctype: str, names: list[str], user: str | None = None) -> s
 		return set()
 	rows = frappe.db.sql(
 		f"select name from `tab{doctype}` where name in %(names)s"
-		+ (f" and {condition}" if condition else ""),
+		+ (f" and {escaped(condition)}" if condition else ""),
 		{"names": names},
 	)
 	return {r[0] for r in rows if frappe.has_permission(doctype, "read", doc=r[0], user=user)}
@@ -154,7 +159,9 @@ def _stored_profile_visible(name: str, user: str) -> bool:
 	if not condition:
 		return True
 	return bool(
-		frappe.db.sql(f"select name from `tab{PROFILE}` where name = %s and {condition} limit 1", name)
+		frappe.db.sql(
+			f"select name from `tab{PROFILE}` where name = %s and {escaped(condition)} limit 1", name
+		)
 	)
 
 
@@ -186,7 +193,9 @@ def _stored_row_visible(doctype: str, name: str, user: str) -> bool:
 	if not condition:
 		return True
 	return bool(
-		frappe.db.sql(f"select name from `tab{doctype}` where name = %s and {condition} limit 1", name)
+		frappe.db.sql(
+			f"select name from `tab{doctype}` where name = %s and {escaped(condition)} limit 1", name
+		)
 	)
 
 

@@ -45,5 +45,9 @@ def remove_complaint_workflow() -> None:
 		in_use = (doctype == "Workflow State" and name in used_states) or (
 			doctype == "Workflow Action Master" and name in used_actions
 		)
-		if doctype != "Workflow" and not in_use:
-			frappe.delete_doc(doctype, name, ignore_missing=True, force=True, ignore_permissions=True)
+		if doctype == "Workflow" or in_use:
+			continue
+		try:
+			frappe.delete_doc(doctype, name, ignore_missing=True, ignore_permissions=True)
+		except frappe.LinkExistsError:
+			frappe.clear_last_message()  # another app's records still use it: it stays

@@ -409,3 +409,59 @@ def test_frappe_strips_adjacent_permlevel_fields_without_the_apps_repair(world):
 	body = r.get_data(as_text=True)
 	assert r.status_code == 200 and world.mine in body
 	assert "ADJ-1" not in body and "1980-01-02" not in body and '"adj"' not in body
+
+
+@pytest.mark.parametrize("allow", ["Customer", "Customer Group"])
+def test_customer_and_customer_group_permissions_reach_every_doctype_of_the_app(world, allow):
+	"""The same rows rules, from a User Permission on Customer or on Customer Group instead of Territory."""
+	group = world.add(
+		"Customer Group",
+		frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": unique("_CRM Bound Group"),
+				"parent_customer_group": "All Customer Groups",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name,
+	)
+	mine = world.customer(world.north, customer_group=group)
+	theirs = world.customer(world.north)
+	user = make_user(f"crm.bound.{allow.replace(' ', '').lower()}@crm-profiles.test", ["CRM Manager"])
+	frappe.get_doc(
+		{
+			"doctype": "User Permission",
+			"user": user,
+			"allow": allow,
+			"for_value": mine if allow == "Customer" else group,
+			"apply_to_all_doctypes": 1,
+		}
+	).insert(ignore_permissions=True)
+	pairs = {}
+	for customer in (mine, theirs):
+		pairs.setdefault(CHANGE, []).append(
+			world.insert(
+				{
+					"doctype": CHANGE,
+					"customer_profile": customer,
+					"customer": customer,
+					"change_type": "Lifecycle Stage",
+					"to_value": "Active",
+					"reason": "Manual",
+				}
+			)
+		)
+		pairs.setdefault(CONSENT, []).append(
+			world.insert(
+				{"doctype": CONSENT, "customer": customer, "purpose": "Surveys", "status": "Granted"}
+			)
+		)
+	token = api_token(user)
+	frappe.db.commit()
+	for doctype, (readable, hidden) in pairs.items():
+		assert _list(token, doctype, [readable, hidden]) == [readable], doctype
+		assert _list(token, doctype, [readable, hidden], via="count") == 1, doctype
+		assert call("GET", f"/api/resource/{quote(doctype)}/{hidden}", token).status_code == 403
+	frappe.db.delete("User Permission", {"user": user})
+	frappe.db.commit()
