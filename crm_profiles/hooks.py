@@ -40,7 +40,7 @@ before_uninstall = [
 ]
 
 # Fixtures: records that module sync does not create
-# ---------------------------------------------------------------------------------------------
+# ---------------------------------------------------
 # Roles only. The complaint workflow (Open -> In Progress -> Resolved -> Closed) is made once at install
 # (crm_profiles.setup.workflow) and never overwritten by migrate, so an admin's edits in the desk stay.
 fixtures = [
