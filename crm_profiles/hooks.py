@@ -27,11 +27,13 @@ after_install = [
 	"crm_profiles.install.after_install",
 	"crm_profiles.analytics.indexes.ensure_indexes",
 	"crm_profiles.quality.matching.ensure_default_rules",
+	"crm_profiles.setup.constraints.ensure_unique_constraints",
 ]
 after_migrate = [
 	"crm_profiles.install.after_migrate",
 	"crm_profiles.analytics.indexes.ensure_indexes",
 	"crm_profiles.quality.matching.ensure_default_rules",
+	"crm_profiles.setup.constraints.ensure_unique_constraints",
 ]
 before_uninstall = [
 	"crm_profiles.install.before_uninstall",
@@ -40,15 +42,10 @@ before_uninstall = [
 
 # Fixtures: records that module sync does not create
 # ---------------------------------------------------
-# Roles, and the complaint workflow (Open -> In Progress -> Resolved -> Closed), editable in the desk.
+# Roles only. The complaint workflow (Open -> In Progress -> Resolved -> Closed) is made once at install
+# (crm_profiles.setup.workflow) and never overwritten by migrate, so an admin's edits in the desk stay.
 fixtures = [
 	{"dt": "Role", "filters": [["role_name", "in", ["CRM Manager", "CRM User"]]]},
-	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Resolved", "Closed"]]]},
-	{
-		"dt": "Workflow Action Master",
-		"filters": [["name", "in", ["Start Work", "Resolve", "Close", "Reopen"]]],
-	},
-	{"dt": "Workflow", "filters": [["name", "=", "Customer Complaint"]]},
 ]
 
 # Document events
@@ -125,24 +122,39 @@ scheduler_events = {
 
 # Permissions
 # -----------
-# "CRM Users see only profiles they own or are assigned to": one condition for lists and documents
+# One condition for lists and documents: a profile's row rules (User Permissions on Territory, Customer
+# Group and Customer, and "CRM Users see only profiles they own or are assigned to"), and every other
+# record of the app readable only where the profiles it belongs to are (crm_profiles.privacy.permissions).
+_PERM = "crm_profiles.privacy.permissions"
 permission_query_conditions = {
-	"Customer Profile": "crm_profiles.privacy.permissions.profile_query",
-	"Customer Interaction": "crm_profiles.privacy.permissions.interaction_query",
-	"Customer Consent": "crm_profiles.privacy.permissions.consent_query",
-	"Customer Segment Member": "crm_profiles.segments.permissions.segment_member_query",
-	"Customer Campaign Member": "crm_profiles.segments.permissions.campaign_member_query",
-	"Customer Recommendation": "crm_profiles.segments.permissions.recommendation_query",
-	"Customer Item Summary": "crm_profiles.segments.permissions.item_summary_query",
+	"Customer Profile": f"{_PERM}.profile_query",
+	"Customer Interaction": f"{_PERM}.interaction_query",
+	"Customer Consent": f"{_PERM}.belongs_to_query",
+	"Customer Profile Change": f"{_PERM}.belongs_to_query",
+	"Possible Duplicate": f"{_PERM}.belongs_to_query",
+	"Customer Merge Log": f"{_PERM}.belongs_to_query",
+	"Customer Segment Member": f"{_PERM}.belongs_to_query",
+	"Customer Campaign Member": f"{_PERM}.belongs_to_query",
+	"Customer Recommendation": f"{_PERM}.belongs_to_query",
+	"Customer Item Summary": f"{_PERM}.belongs_to_query",
 }
 has_permission = {
-	"Customer Profile": "crm_profiles.privacy.permissions.has_profile_permission",
-	"Customer Interaction": "crm_profiles.privacy.permissions.has_customer_record_permission",
-	"Customer Consent": "crm_profiles.privacy.permissions.has_customer_record_permission",
-	"Customer Segment Member": "crm_profiles.segments.permissions.has_permission",
-	"Customer Campaign Member": "crm_profiles.segments.permissions.has_permission",
-	"Customer Recommendation": "crm_profiles.segments.permissions.has_permission",
-	"Customer Item Summary": "crm_profiles.segments.permissions.has_permission",
+	"Customer Profile": f"{_PERM}.has_profile_permission",
+	"Customer Interaction": f"{_PERM}.has_interaction_permission",
+	"Customer Consent": f"{_PERM}.has_belongs_to_permission",
+	"Customer Profile Change": f"{_PERM}.has_belongs_to_permission",
+	"Possible Duplicate": f"{_PERM}.has_belongs_to_permission",
+	"Customer Merge Log": f"{_PERM}.has_belongs_to_permission",
+	"Customer Segment Member": f"{_PERM}.has_belongs_to_permission",
+	"Customer Campaign Member": f"{_PERM}.has_belongs_to_permission",
+	"Customer Recommendation": f"{_PERM}.has_belongs_to_permission",
+	"Customer Item Summary": f"{_PERM}.has_belongs_to_permission",
+}
+
+# The form's change history (docinfo.versions) without values of fields the reader may not read
+override_whitelisted_methods = {
+	"frappe.desk.form.load.getdoc": "crm_profiles.privacy.versions.getdoc",
+	"frappe.desk.form.load.get_docinfo": "crm_profiles.privacy.versions.get_docinfo",
 }
 
 # The Customer form's Connections also list profiles and interactions

@@ -9,6 +9,8 @@ import frappe
 
 from crm_profiles.profiles.sync import create_missing_profiles
 from crm_profiles.setup.defaults import create_default_tiers, fill_default_settings
+from crm_profiles.setup.role_permissions import grant_master_read, revoke_master_read
+from crm_profiles.setup.workflow import create_complaint_workflow, remove_complaint_workflow
 
 ROLES = ("CRM Manager", "CRM User")
 
@@ -42,6 +44,8 @@ def reset_module_map() -> None:
 
 def after_install() -> None:
 	ensure_roles()
+	grant_master_read()
+	create_complaint_workflow()
 	fill_default_settings()
 	create_default_tiers()
 	backfill_profiles()
@@ -76,6 +80,8 @@ def before_uninstall() -> None:
 	"""Remove what Frappe does not: our roles and role permissions. Frappe drops our tables and module."""
 	doctypes = frappe.get_all("DocType", filters={"module": "CRM Profiles"}, pluck="name")
 	frappe.db.delete("Custom DocPerm", {"parent": ("in", doctypes)})
+	revoke_master_read()
+	remove_complaint_workflow()
 	frappe.db.delete("Has Role", {"role": ("in", ROLES)})
 	for role in ROLES:
 		frappe.delete_doc("Role", role, ignore_missing=True, force=True)

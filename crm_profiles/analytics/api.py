@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.analytics import figures
+from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
 
 PROFILE = figures.PROFILE
 
@@ -22,7 +23,11 @@ def _check_read(customer: str) -> None:
 def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	"""Top 5 items by value, the most recent orders, and the tier and stage history of one profile.
 
-	Read live from the source documents (one indexed query each), so they are always exact.
+	Read live from the source documents (one indexed query each), so they are always exact. Orders pass
+	the same checks the user faces on the order doctype itself: role permission, User Permissions (Company,
+	Territory, ...), other apps' row rules, and ``has_permission`` per row. When some of the customer's
+	orders are out of the user's reach, no order detail that draws on them is shown; the profile's stored
+	figures stand, and ``restricted`` says why.
 	"""
 	_check_read(customer)
 	config = figures.load_config()
@@ -33,7 +38,47 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	net_amount = "base_net_amount" if value == "base_net_total" else "base_amount"
 	company = "and o.company = %(company)s" if config.company else ""
 	params = {"customer": customer, "company": config.company, "limit": max(1, min(int(limit), 100))}
-	top_items = frappe.db.sql(
+	changes = frappe.get_list(
+		figures.CHANGE,
+		filters={"customer_profile": customer},
+		fields=["change_type", "from_value", "to_value", "changed_on", "reason", "changed_by"],
+		order_by="changed_on desc, creation desc",
+		limit=50,
+	)
+	result = {"doctype": config.source, "top_items": [], "recent_orders": [], "changes": changes}
+	condition = row_condition(config.source)
+	if condition:
+		condition = escaped(condition)
+	if condition is None:
+		result["restricted"] = _("You may not read {0}, so the order detail is hidden.").format(
+			_(config.source)
+		)
+		return result
+	# The row rules are written against the unaliased table name.
+	permitted = f"and ({condition})" if condition else ""
+	total, readable = frappe.db.sql(
+		f"""select count(*), sum(case when {condition or "1 = 1"} then 1 else 0 end)
+		from {table} where {table}.customer = %(customer)s and {table}.docstatus = 1
+		{company.replace("o.", table + ".")}""",
+		params,
+	)[0]
+	recent = frappe.db.sql(
+		f"""select name, {date_field} as date, company, currency, grand_total, {value} as base_value, status
+		from {table} where customer = %(customer)s and docstatus = 1 {company.replace("o.", "")} {permitted}
+		order by {date_field} desc, creation desc limit %(limit)s""",
+		params,
+		as_dict=True,
+	)
+	allowed = readable_names(config.source, [r.name for r in recent])
+	result["recent_orders"] = [r for r in recent if r.name in allowed]
+	hidden = int(total or 0) - int(readable or 0) + len(recent) - len(result["recent_orders"])
+	if hidden:
+		result["restricted"] = _(
+			"{0} of this customer's orders are outside your permissions, so the top items are hidden; "
+			"the profile's figures are the stored totals."
+		).format(hidden)
+		return result
+	result["top_items"] = frappe.db.sql(
 		f"""select i.item_code, max(i.item_name) as item_name, sum(i.stock_qty) as qty, sum(i.{net_amount}) as value
 		from {table} o join {item_table} i on i.parent = o.name
 		where o.customer = %(customer)s and o.docstatus = 1 {company}
@@ -41,21 +86,7 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 		params,
 		as_dict=True,
 	)
-	recent = frappe.db.sql(
-		f"""select o.name, o.{date_field} as date, o.company, o.currency, o.grand_total, o.{value} as base_value, o.status
-		from {table} o where o.customer = %(customer)s and o.docstatus = 1 {company}
-		order by o.{date_field} desc, o.creation desc limit %(limit)s""",
-		params,
-		as_dict=True,
-	)
-	changes = frappe.get_all(
-		figures.CHANGE,
-		filters={"customer_profile": customer},
-		fields=["change_type", "from_value", "to_value", "changed_on", "reason", "changed_by"],
-		order_by="changed_on desc, creation desc",
-		limit=50,
-	)
-	return {"doctype": config.source, "top_items": top_items, "recent_orders": recent, "changes": changes}
+	return result
 
 
 @frappe.whitelist()

@@ -140,7 +140,13 @@ def upsert_interaction(source, customer: str, values: dict) -> str:
 	# territory and group, so who may read it is decided by the interaction's own permissions.
 	doc.flags.ignore_permissions = True
 	doc.flags.from_capture = True
-	doc.save()
+	try:
+		doc.save()
+	except frappe.UniqueValidationError:
+		# Another worker captured the same source first: the database's unique key kept one row.
+		return frappe.db.get_value(
+			INTERACTION, {"reference_doctype": source.doctype, "reference_name": source.name}, "name"
+		)
 	return doc.name
 
 
@@ -177,6 +183,10 @@ def on_communication_update(doc, method=None) -> None:
 	if not contact:
 		candidates = [name for dt, name in links if dt == "Contact"] + contacts_by_email(addresses)
 		contact = contact_of_customer(candidates, customer)
+	mailbox_owner = personal_mailbox_owner(doc)
+	if mailbox_owner and not setting("capture_personal_emails"):
+		drop_captured(doc)  # a personal mailbox's mail stays in that mailbox
+		return
 	received = doc.sent_or_received == "Received"
 	upsert_interaction(
 		doc,
@@ -191,8 +201,46 @@ def on_communication_update(doc, method=None) -> None:
 			"summary": doc.content,
 			"contact_person": contact,
 			"interaction_owner": doc.user if doc.user and doc.user != "Guest" else None,
+			# A personal mailbox's mail is captured only when settings allow it, and stays its owner's.
+			"is_private": 1 if mailbox_owner else 0,
+			"private_to": mailbox_owner,
 		},
 	)
+
+
+def personal_mailbox_owner(doc) -> str | None:
+	"""The user whose personal mailbox this email is in, or None for a team mailbox.
+
+	A mailbox is personal when its address is a user's own, or when exactly one user has it in their
+	User Emails and it is not the site's default incoming or outgoing account.
+	"""
+	account = doc.get("email_account")
+	if not account:
+		return None
+	values = frappe.db.get_value(
+		"Email Account", account, ["email_id", "default_incoming", "default_outgoing"], as_dict=True
+	)
+	if not values:
+		return None
+	own = values.email_id and frappe.db.get_value(
+		"User", {"email": values.email_id, "enabled": 1, "user_type": "System User"}, "name"
+	)
+	if own:
+		return own
+	if values.default_incoming or values.default_outgoing:
+		return None
+	users = frappe.get_all("User Email", filters={"email_account": account}, pluck="parent", distinct=True)
+	return users[0] if len(users) == 1 else None
+
+
+def drop_captured(source) -> None:
+	"""Remove the interaction captured from a source that may no longer be captured (it became private)."""
+	name = frappe.db.get_value(
+		INTERACTION, {"reference_doctype": source.doctype, "reference_name": source.name}, "name"
+	)
+	if name:
+		# Safe: the interaction is a copy the system made of this source, which is now private.
+		frappe.delete_doc(INTERACTION, name, ignore_permissions=True, force=True)
 
 
 CALL_STATUS = {
@@ -285,6 +333,9 @@ EVENT_STATUS = {"Cancelled": "Cancelled", "Completed": "Completed", "Closed": "C
 
 def on_event_update(doc, method=None) -> None:
 	if not setting("capture_meetings"):
+		return
+	if doc.event_type != "Public":
+		drop_captured(doc)  # a Private event is its owner's alone, and is never copied to the team
 		return
 	links = [(row.reference_doctype, row.reference_docname) for row in doc.get("event_participants") or []]
 	customer, contact = first_customer(links)

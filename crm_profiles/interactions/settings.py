@@ -8,6 +8,7 @@ from frappe.utils import cint
 SETTINGS = "CRM Profile Settings"
 DEFAULTS = {
 	"capture_emails": 1,
+	"capture_personal_emails": 0,
 	"capture_calls": 1,
 	"capture_issues": 1,
 	"capture_meetings": 1,

@@ -16,6 +16,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime
 
+from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
+
 PROFILE = "Customer Profile"
 MAX_LIMIT = 100
 # Optional history DocTypes from the analytics work: (doctype, date field, title field, detail field).
@@ -23,44 +25,41 @@ HISTORY_SOURCES = (("Customer Profile Change", "changed_on", "change_type", "to_
 
 
 def _sources(customer: str) -> list[dict]:
+	"""The timeline's sources, each limited to the rows the user may read in that doctype's own list.
+
+	Every source's SQL reads its table unaliased, so Frappe's row rules for it (role permission, User
+	Permissions, other apps' conditions, private interactions) apply as they are (``row_condition``).
+	"""
 	sources = [
 		{
 			"kind": "Interaction",
 			"doctype": "Customer Interaction",
 			"sql": """select 'Interaction' as kind, name, interaction_date as at, subject as title,
 				interaction_type as detail, status from `tabCustomer Interaction` where customer = %(customer)s""",
-		}
+		},
+		{
+			"kind": "Sales Order",
+			"doctype": "Sales Order",
+			"sql": """select 'Sales Order' as kind, name, timestamp(transaction_date) as at,
+				cast(format(grand_total, 2) as char) as title, currency as detail, status
+				from `tabSales Order` where customer = %(customer)s and docstatus < 2""",
+		},
+		{
+			"kind": "Issue",
+			"doctype": "Issue",
+			# Issues already captured as complaints appear once, as their interaction.
+			"sql": """select 'Issue' as kind, name, timestamp(opening_date, coalesce(opening_time, '00:00:00')) as at,
+				subject as title, issue_type as detail, status from `tabIssue`
+				where customer = %(customer)s and not exists (select 1 from `tabCustomer Interaction` ci
+					where ci.reference_doctype = 'Issue' and ci.reference_name = `tabIssue`.name)""",
+		},
 	]
-	if frappe.has_permission("Sales Order", "read"):
-		sources.append(
-			{
-				"kind": "Sales Order",
-				"doctype": "Sales Order",
-				"sql": """select 'Sales Order' as kind, name, timestamp(transaction_date) as at,
-					cast(format(grand_total, 2) as char) as title, currency as detail, status
-					from `tabSales Order` where customer = %(customer)s and docstatus < 2""",
-			}
-		)
-	if frappe.has_permission("Issue", "read"):
-		sources.append(
-			{
-				"kind": "Issue",
-				"doctype": "Issue",
-				# Issues already captured as complaints appear once, as their interaction.
-				"sql": """select 'Issue' as kind, name, timestamp(opening_date, coalesce(opening_time, '00:00:00')) as at,
-					subject as title, issue_type as detail, status from `tabIssue` iss
-					where customer = %(customer)s and not exists (select 1 from `tabCustomer Interaction` ci
-						where ci.reference_doctype = 'Issue' and ci.reference_name = iss.name)""",
-			}
-		)
 	for doctype, date_field, title_field, detail_field in HISTORY_SOURCES:
 		meta = frappe.db.exists("DocType", doctype) and frappe.get_meta(doctype)
 		if not meta or not all(
 			meta.has_field(f) for f in ("customer", date_field, title_field, detail_field)
 		):
 			continue  # tolerate the history DocType's absence, or a different shape
-		if not frappe.has_permission(doctype, "read"):
-			continue
 		sources.append(
 			{
 				"kind": doctype,
@@ -70,7 +69,24 @@ def _sources(customer: str) -> list[dict]:
 				"params": {"history_kind": doctype},
 			}
 		)
-	return sources
+	readable = []
+	for source in sources:
+		condition = row_condition(source["doctype"])
+		if condition is None:
+			continue  # no read on this doctype at all
+		if condition:
+			source["sql"] += f" and ({escaped(condition)})"
+		readable.append(source)
+	return readable
+
+
+def _sources_kinds() -> list[dict]:
+	return [
+		{"kind": "Interaction", "doctype": "Customer Interaction"},
+		{"kind": "Sales Order", "doctype": "Sales Order"},
+		{"kind": "Issue", "doctype": "Issue"},
+		*({"kind": dt, "doctype": dt} for dt, *_ in HISTORY_SOURCES),
+	]
 
 
 # Sources differ in column collations (and literals have the connection's); UNION needs one.
@@ -127,6 +143,16 @@ def read_page(customer: str, cursor: str | None = None, limit: int = 20) -> dict
 	)
 	more = len(rows) > limit
 	rows = rows[:limit]
+	# has_permission per row, for rules that only a document's controller knows; the cursor still
+	# moves past a dropped row.
+	last = rows[-1] if more and rows else None
+	kinds = {s["kind"]: s["doctype"] for s in _sources_kinds()}
+	allowed = {
+		(kind, name)
+		for kind in {r.kind for r in rows}
+		for name in readable_names(kinds.get(kind, kind), [r.name for r in rows if r.kind == kind])
+	}
+	rows = [r for r in rows if (r.kind, r.name) in allowed]
 	return {
 		"items": [
 			{
@@ -140,7 +166,7 @@ def read_page(customer: str, cursor: str | None = None, limit: int = 20) -> dict
 			}
 			for r in rows
 		],
-		"next_cursor": encode_cursor(rows[-1]) if more and rows else None,
+		"next_cursor": encode_cursor(last) if last else None,
 	}
 
 

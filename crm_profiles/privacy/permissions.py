@@ -1,7 +1,15 @@
-"""Record scoping: "CRM Users see only profiles they own or are assigned to".
+"""Row rules: who may read which profile, and every record of the app that belongs to a profile.
 
-One query-builder condition decides both lists (permission_query_conditions) and single documents
-(has_permission), as Frappe CRM's org hierarchy does, so the two can never disagree.
+One condition decides a profile's visibility: Frappe's own row rules for Customer Profile (role
+permission, User Permissions on its links such as Territory, Customer Group and Customer, sharing) and
+the app's record scoping ("CRM Users see only profiles they own or are assigned to"). Every other doctype
+of the app (interactions, consents, tier and stage changes, possible duplicates, merge logs) belongs to
+one or two profiles and is readable only where all of them are. The same SQL condition serves lists
+(permission_query_conditions) and single documents (has_permission, one query with ``limit 1``), as Frappe
+CRM's org hierarchy does, so the two can never disagree.
+
+Writes are checked on the values being written as well as on the stored row: a record can neither be
+moved to a customer the user may not read, nor created for one.
 """
 
 from __future__ import annotations
@@ -11,8 +19,22 @@ from frappe.query_builder import Criterion
 
 PROFILE = "Customer Profile"
 SETTINGS = "CRM Profile Settings"
+INTERACTION = "Customer Interaction"
 # Roles that always see every profile their User Permissions allow.
 UNRESTRICTED_ROLES = {"System Manager", "CRM Manager", "Sales Manager"}
+# Every doctype of the app that belongs to a profile, with the fields naming that profile (its customer).
+# A row is visible only when every named profile is.
+BELONGS_TO = {
+	INTERACTION: ("customer",),
+	"Customer Consent": ("customer",),
+	"Customer Profile Change": ("customer_profile",),
+	"Possible Duplicate": ("profile_a", "profile_b"),
+	"Customer Merge Log": ("target_customer",),
+	"Customer Segment Member": ("customer",),
+	"Customer Campaign Member": ("customer",),
+	"Customer Recommendation": ("customer",),
+	"Customer Item Summary": ("customer",),
+}
 
 
 def is_restricted(user: str | None = None) -> bool:
@@ -25,15 +47,10 @@ def is_restricted(user: str | None = None) -> bool:
 
 
 def profile_condition(user: str) -> Criterion:
-	"""The one condition: the user created the profile, is its account owner, or is assigned to it."""
+	"""The app's scoping: the user created the profile, is its account owner, or is assigned to it."""
 	P = frappe.qb.DocType(PROFILE)
 	assigned = '%"' + user.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
 	return (P.owner == user) | (P.account_owner == user) | (P._assign.like(assigned))
-
-
-def visible_profiles_query(user: str):
-	P = frappe.qb.DocType(PROFILE)
-	return frappe.qb.from_(P).select(P.name).where(profile_condition(user))
 
 
 def _sql(criterion) -> str:
@@ -41,85 +58,175 @@ def _sql(criterion) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# permission_query_conditions
+# Frappe's row rules of any doctype, as SQL
 # ---------------------------------------------------------------------------------------------
 
 
+def row_condition(doctype: str, user: str | None = None) -> str | None:
+	"""The condition Frappe puts on ``tab{doctype}`` rows in this user's lists.
+
+	Role permission (``None`` when the user may not read the doctype at all, unless records are shared
+	with them), User Permissions on its links, "only if creator", permission_query_conditions of every
+	app, and shared documents. ``""`` means every row.
+	"""
+	from frappe.model.db_query import DatabaseQuery
+
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return ""
+	try:
+		return DatabaseQuery(doctype, user=user).build_match_conditions() or ""
+	except frappe.PermissionError:
+		return None
+
+
+def escaped(condition: str) -> str:
+	"""A condition with literals (LIKE patterns) placed in a query that also takes parameters."""
+	return condition.replace("%", "%%")
+
+
+def readable_names(doctype: str, names: list[str], user: str | None = None) -> set[str]:
+	"""Which of these records the user may read: the list condition, then ``has_permission`` per row."""
+	names = [n for n in dict.fromkeys(names) if n]
+	if not names:
+		return set()
+	condition = row_condition(doctype, user)
+	if condition is None:
+		return set()
+	rows = frappe.db.sql(
+		f"select name from `tab{doctype}` where name in %(names)s"
+		+ (f" and {escaped(condition)}" if condition else ""),
+		{"names": names},
+	)
+	return {r[0] for r in rows if frappe.has_permission(doctype, "read", doc=r[0], user=user)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles
+# ---------------------------------------------------------------------------------------------
+
+
+def readable_profiles_sql(user: str | None = None) -> str | None:
+	"""A subquery of the profiles the user may read; ``None`` when they may read every profile."""
+	condition = row_condition(PROFILE, user)
+	if condition == "":
+		return None
+	if condition is None:
+		return "select null from dual where 1 = 0"
+	return f"select `tab{PROFILE}`.`name` from `tab{PROFILE}` where {condition}"
+
+
+def can_read_profile(customer: str | None, user: str | None = None) -> bool:
+	"""Whether the user may read the customer's profile (or the Customer itself, while it has none)."""
+	user = user or frappe.session.user
+	if not customer or user == "Administrator":
+		return True
+	if not frappe.db.exists(PROFILE, customer):
+		return customer_in_reach(customer, user)
+	return bool(readable_names(PROFILE, [customer], user))
+
+
 def profile_query(user: str | None = None, doctype: str | None = None) -> str:
-	ensure_fieldlevel_fix()
 	user = user or frappe.session.user
 	if not is_restricted(user):
 		return ""
 	return f"({_sql(profile_condition(user))})"
 
 
-def _by_customer(doctype: str, user: str | None) -> str:
+def has_profile_permission(doc, ptype: str | None = None, user: str | None = None, debug=False) -> bool:
 	user = user or frappe.session.user
-	if not is_restricted(user):
+	if user == "Administrator":
+		return True
+	if doc.is_new():
+		return customer_in_reach(doc.get("customer"), user)
+	# The stored row, not the values being written: a PUT cannot bring a profile into reach by sending
+	# another territory. (Its customer never changes: set_only_once, and CustomerProfile.keep_customer.)
+	return _stored_profile_visible(doc.name, user)
+
+
+def customer_in_reach(customer: str | None, user: str) -> bool:
+	"""The user may read this Customer: its role permission and row rules, or, for roles without read on
+	Customer (CRM User), its User Permissions (Territory, Customer Group, Customer)."""
+	from frappe.permissions import has_user_permission
+
+	if not customer or not frappe.db.exists("Customer", customer):
+		return True  # Frappe's link validation names the missing record
+	if frappe.has_permission("Customer", "read", user=user):
+		return bool(frappe.has_permission("Customer", "read", doc=customer, user=user))
+	return bool(has_user_permission(frappe.get_doc("Customer", customer), user=user))
+
+
+def _stored_profile_visible(name: str, user: str) -> bool:
+	condition = row_condition(PROFILE, user)
+	if condition is None:
+		return False
+	if not condition:
+		return True
+	return bool(
+		frappe.db.sql(
+			f"select name from `tab{PROFILE}` where name = %s and {escaped(condition)} limit 1", name
+		)
+	)
+
+
+# ---------------------------------------------------------------------------------------------
+# Records that belong to a profile
+# ---------------------------------------------------------------------------------------------
+
+
+def belongs_to_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""permission_query_conditions of every doctype in BELONGS_TO."""
+	subquery = readable_profiles_sql(user)
+	if subquery is None:
 		return ""
-	subquery = visible_profiles_query(user).get_sql(quote_char="`")
-	return f"(`tab{doctype}`.`customer` in ({subquery}))"
+	return "(" + " and ".join(f"`tab{doctype}`.`{f}` in ({subquery})" for f in BELONGS_TO[doctype]) + ")"
+
+
+def has_belongs_to_permission(doc, ptype: str | None = None, user: str | None = None, debug=False) -> bool:
+	"""has_permission of every doctype in BELONGS_TO: the stored row and the values being written."""
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return True
+	if not doc.is_new() and not _stored_row_visible(doc.doctype, doc.name, user):
+		return False
+	return all(can_read_profile(doc.get(f), user) for f in BELONGS_TO[doc.doctype])
+
+
+def _stored_row_visible(doctype: str, name: str, user: str) -> bool:
+	condition = belongs_to_query(user, doctype)
+	if not condition:
+		return True
+	return bool(
+		frappe.db.sql(
+			f"select name from `tab{doctype}` where name = %s and {escaped(condition)} limit 1", name
+		)
+	)
 
 
 def interaction_query(user: str | None = None, doctype: str | None = None) -> str:
-	return _by_customer("Customer Interaction", user)
-
-
-def consent_query(user: str | None = None, doctype: str | None = None) -> str:
-	return _by_customer("Customer Consent", user)
-
-
-# ---------------------------------------------------------------------------------------------
-# Frappe 15's DatabaseQuery.apply_fieldlevel_read_permissions pops fields from the list it is iterating
-# over, so of two adjacent permlevel-1 fields (fields=["birthday", "personal_id"]) the second survives
-# and its value is returned to users without access. Repeating the pass until nothing changes removes
-# them all. It is installed from our permission_query_conditions, which DatabaseQuery calls (in
-# build_conditions) before it applies field-level permissions, so no list of profiles runs without it.
-# ---------------------------------------------------------------------------------------------
-
-
-def ensure_fieldlevel_fix() -> None:
-	from frappe.model.db_query import DatabaseQuery
-
-	original = DatabaseQuery.apply_fieldlevel_read_permissions
-	if getattr(original, "_crm_profiles_fixed", False):
-		return
-
-	def apply_until_stable(self):
-		while True:
-			before = list(self.fields)
-			original(self)
-			if self.as_list or self.fields == before:
-				return
-
-	apply_until_stable._crm_profiles_fixed = True
-	DatabaseQuery.apply_fieldlevel_read_permissions = apply_until_stable
-
-
-# ---------------------------------------------------------------------------------------------
-# has_permission
-# ---------------------------------------------------------------------------------------------
-
-
-def _profile_visible(profile: str | None, user: str) -> bool:
-	if not profile:
-		return True
-	P = frappe.qb.DocType(PROFILE)
-	if not frappe.db.exists(PROFILE, profile):
-		return True  # a profile being created: Frappe's role permissions decide
-	return bool(frappe.qb.from_(P).select(P.name).where(profile_condition(user) & (P.name == profile)).run())
-
-
-def has_profile_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
+	"""Interactions: their profile's rules, and private ones (from a personal mailbox) only to their owner."""
 	user = user or frappe.session.user
-	if not is_restricted(user) or doc.is_new():
-		return True
-	return _profile_visible(doc.name, user)
+	conditions = [c for c in (belongs_to_query(user, INTERACTION), _private_condition(user)) if c]
+	return " and ".join(conditions)
 
 
-def has_customer_record_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
-	"""Interactions and consents follow the visibility of their customer's profile."""
+def _private_condition(user: str) -> str:
+	if user == "Administrator":
+		return ""
+	return (
+		f"(coalesce(`tab{INTERACTION}`.`is_private`, 0) = 0 or "
+		f"`tab{INTERACTION}`.`private_to` = {frappe.db.escape(user)})"
+	)
+
+
+def has_interaction_permission(doc, ptype: str | None = None, user: str | None = None, debug=False) -> bool:
 	user = user or frappe.session.user
-	if not is_restricted(user):
+	if user == "Administrator":
 		return True
-	return _profile_visible(doc.get("customer"), user)
+	if doc.get("is_private") and doc.get("private_to") and doc.get("private_to") != user:
+		return False
+	if not doc.is_new():
+		stored = frappe.db.get_value(INTERACTION, doc.name, ["is_private", "private_to"], as_dict=True)
+		if stored and stored.is_private and stored.private_to != user:
+			return False
+	return has_belongs_to_permission(doc, ptype, user)

@@ -16,6 +16,8 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from crm_profiles.privacy.permissions import readable_names
+
 try:
 	from rapidfuzz.fuzz import ratio as _ratio
 except ImportError:  # pragma: no cover - rapidfuzz ships with Frappe's bench on v15
@@ -247,6 +249,11 @@ def enforce(matches: list[Match], what: str) -> None:
 	"""Block when a blocking rule matched; otherwise warn, listing the matches."""
 	if not matches:
 		return
+	# Name only the profiles the user may open; the others are counted, never named.
+	readable = readable_names(PROFILE, [m.profile for m in matches])
+	hidden = sum(1 for m in matches if m.profile not in readable)
+	blocked = any(m.action == "Block" for m in matches)
+	matches = [m for m in matches if m.profile in readable]
 	listing = "<br>".join(
 		_("{0} ({1}, rule {2})").format(
 			frappe.utils.get_link_to_form(
@@ -257,7 +264,11 @@ def enforce(matches: list[Match], what: str) -> None:
 		)
 		for m in matches[:10]
 	)
-	if any(m.action == "Block" for m in matches):
+	if hidden:
+		listing += ("<br>" if listing else "") + _("{0} more customer(s) that you may not open.").format(
+			hidden
+		)
+	if blocked:
 		frappe.throw(
 			_("This {0} looks like a duplicate of:").format(_(what)) + "<br>" + listing,
 			frappe.DuplicateEntryError,
@@ -429,7 +440,8 @@ def refresh_duplicate_queue(publish: bool = False) -> dict:
 		for (a, b), (rule, score, value) in pairs.items()
 		if (a, b) not in existing and (b, a) not in existing
 	]
-	frappe.db.bulk_insert(PAIR, fields, values, chunk_size=CHUNK)
+	# The database's unique key on (profile_a, profile_b) settles a race with another run.
+	frappe.db.bulk_insert(PAIR, fields, values, ignore_duplicates=True, chunk_size=CHUNK)
 	result = {"pairs": len(pairs), "new": len(values), "seconds": round(time.monotonic() - start, 2)}
 	if publish:
 		frappe.publish_realtime("crm_duplicates_refreshed", result, user=frappe.session.user)
@@ -444,7 +456,8 @@ def nightly_duplicate_queue() -> None:
 @frappe.whitelist(methods=["POST"])
 def enqueue_duplicate_queue() -> dict:
 	"""The "Find Duplicates" button: runs the queue in the background."""
-	if not frappe.has_permission(PAIR, "create"):
+	# Managers who work the queue (write on Possible Duplicate) may fill it; the job writes the pairs.
+	if not frappe.has_permission(PAIR, "write"):
 		frappe.throw(_("Not permitted to look for duplicates."), frappe.PermissionError)
 	frappe.enqueue(
 		"crm_profiles.quality.matching.refresh_duplicate_queue",

@@ -122,6 +122,9 @@ def test_uninstall_and_install_on_a_site_without_customers(leave_installed):
 		assert not frappe.db.table_exists(table), table
 	assert not frappe.db.exists("Module Def", "CRM Profiles")
 	assert not frappe.db.exists("Role", "CRM User")
+	# The complaint workflow goes with its doctype; the CRM roles' master read rows go with the roles.
+	assert not frappe.db.exists("Workflow", "Customer Complaint")
+	assert not frappe.db.exists("Custom DocPerm", {"role": ("in", ["CRM User", "CRM Manager"])})
 
 	_install()
 	assert _installed()
@@ -131,6 +134,23 @@ def test_uninstall_and_install_on_a_site_without_customers(leave_installed):
 	assert frappe.db.get_single_value("CRM Profile Settings", "auto_create_profiles") == 1
 	assert frappe.db.count("Customer Profile") == 0
 	assert_defaults_exist()
+	assert_made_once_records_exist()
+
+
+def assert_made_once_records_exist():
+	from crm_profiles.setup.constraints import UNIQUE, has_constraint
+	from crm_profiles.setup.role_permissions import READ_ON
+
+	workflow = frappe.get_doc("Workflow", "Customer Complaint")
+	assert [s.state for s in workflow.states] == ["Open", "In Progress", "Resolved", "Closed"]
+	for doctype, (name, _columns) in UNIQUE.items():
+		assert has_constraint(doctype, name), name
+	for doctype in READ_ON:
+		for role in ("CRM User", "CRM Manager"):
+			assert frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "read": 1}), (
+				doctype,
+				role,
+			)
 
 
 def test_install_on_a_site_whose_module_map_was_cached_without_the_app(leave_installed):

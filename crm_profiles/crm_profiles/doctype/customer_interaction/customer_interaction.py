@@ -40,9 +40,11 @@ class CustomerInteraction(Document):
 		interaction_type: DF.Literal[
 			"Call", "Email", "Meeting", "Visit", "Chat", "Complaint", "Feedback", "Inquiry", "Follow-up"
 		]
+		is_private: DF.Check
 		naming_series: DF.Literal["CI-.YYYY.-"]
 		nps: DF.Literal["", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
 		outcome: DF.SmallText | None
+		private_to: DF.Link | None
 		profile: DF.Link | None
 		rating: DF.Int
 		reference_doctype: DF.Link | None
@@ -58,6 +60,7 @@ class CustomerInteraction(Document):
 	# end: auto-generated types
 	def validate(self):
 		self.validate_customer()
+		self.clear_empty_source()
 		self.set_profile()
 		self.validate_rating()
 		self.validate_nps()
@@ -71,6 +74,11 @@ class CustomerInteraction(Document):
 			)
 		if not frappe.db.exists("Customer", self.customer):
 			frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(self.customer)))
+
+	def clear_empty_source(self):
+		"""No source is NULL, never "": the database keeps (reference_doctype, reference_name) unique."""
+		if not self.reference_name:
+			self.reference_name = None
 
 	def on_update(self):
 		self.ensure_profile()

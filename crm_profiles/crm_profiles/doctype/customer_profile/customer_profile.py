@@ -79,12 +79,22 @@ class CustomerProfile(Document):
 
 	# end: auto-generated types
 	def validate(self):
+		self.keep_customer()
 		self.set_customer_details()
 		self.validate_contact_values()
 		self.validate_tier_lock()
 		self.set_address_display()
 		self.check_duplicates()
 		self.set_completeness()
+
+	def keep_customer(self):
+		"""A profile belongs to its customer for life: it is named after it, and never moves."""
+		if not self.is_new() and self.customer != self.name:
+			frappe.throw(
+				_("The customer of a profile cannot be changed. Merge the customers instead."),
+				frappe.CannotChangeConstantError,
+				title=_("Customer cannot change"),
+			)
 
 	def set_customer_details(self):
 		"""Show the Customer's name, group, territory and industry read-only on the profile."""

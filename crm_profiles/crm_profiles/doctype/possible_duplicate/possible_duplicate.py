@@ -24,8 +24,21 @@ class PossibleDuplicate(Document):
 		rule: DF.Link | None
 		score: DF.Percent
 		status: DF.Literal["Open", "Merged", "Not a Duplicate"]
+
 	# end: auto-generated types
-	pass
+	def validate(self):
+		self.order_pair()
+
+	def order_pair(self):
+		"""A pair is stored once, with profile_a < profile_b (the database's unique key relies on it)."""
+		if self.profile_a and self.profile_b and self._sorts_after(self.profile_a, self.profile_b):
+			self.profile_a, self.profile_b = self.profile_b, self.profile_a
+			self.customer_name_a, self.customer_name_b = self.customer_name_b, self.customer_name_a
+
+	@staticmethod
+	def _sorts_after(a: str, b: str) -> bool:
+		"""Compared as the database compares them (its collation), as the duplicate queue does."""
+		return bool(frappe.db.sql("select %s > %s", (a, b))[0][0])
 
 
 def on_doctype_update():

@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, date_diff, getdate, today
 
+from crm_profiles.privacy.permissions import escaped
+
 KINDS = {"Customer Interaction": "Follow-up", "Customer": "Contact Interval", "Customer Profile": "Review"}
 
 
@@ -92,7 +94,7 @@ def get_data(filters) -> list[dict]:
 			params[field] = filters.get(field)
 	match = frappe.build_match_conditions("Customer Profile")
 	if match:
-		conditions.append(f"({match})")
+		conditions.append(f"({escaped(match)})")  # its LIKE patterns, next to the query's parameters
 	rows = frappe.db.sql(
 		f"""select t.name as todo, t.date, t.allocated_to, t.reference_type, t.reference_name, t.description,
 			`tabCustomer Profile`.name as customer, `tabCustomer Profile`.customer_name,

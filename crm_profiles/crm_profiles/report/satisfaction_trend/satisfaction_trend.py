@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, flt, getdate, today
 
+from crm_profiles.privacy.permissions import escaped
+
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -70,7 +72,7 @@ def get_data(filters) -> list[dict]:
 			params[field] = filters.get(field)
 	match = frappe.build_match_conditions("Customer Interaction")
 	if match:
-		conditions.append(f"({match})")
+		conditions.append(f"({escaped(match)})")  # its LIKE patterns, next to the query's parameters
 	rows = frappe.db.sql(
 		f"""select date_format(`tabCustomer Interaction`.interaction_date, '%%Y-%%m') as month,
 			p.tier, `tabCustomer Interaction`.territory,
