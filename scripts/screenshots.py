@@ -47,7 +47,10 @@ def set_language(url: str, session: str, user: str, lang: str) -> str | None:
 		return None
 	body = json.dumps({"language": lang}).encode()
 	request = urllib.request.Request(
-		path, data=body, method="PUT", headers={"Cookie": f"sid={session}", "Content-Type": "application/json"}
+		path,
+		data=body,
+		method="PUT",
+		headers={"Cookie": f"sid={session}", "Content-Type": "application/json"},
 	)
 	urllib.request.urlopen(request)
 	return previous
