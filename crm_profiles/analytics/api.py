@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.analytics import figures
+from crm_profiles.utils import args
 
 PROFILE = figures.PROFILE
 
@@ -24,6 +25,8 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 
 	Read live from the source documents (one indexed query each), so they are always exact.
 	"""
+	customer = args.name(customer, "customer")
+	limit = args.integer(limit, "limit", minimum=1, maximum=100, default=10)
 	_check_read(customer)
 	config = figures.load_config()
 	src = figures.SOURCES[config.source]
@@ -32,7 +35,7 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	value = config.value_field
 	net_amount = "base_net_amount" if value == "base_net_total" else "base_amount"
 	company = "and o.company = %(company)s" if config.company else ""
-	params = {"customer": customer, "company": config.company, "limit": max(1, min(int(limit), 100))}
+	params = {"customer": customer, "company": config.company, "limit": limit}
 	top_items = frappe.db.sql(
 		f"""select i.item_code, max(i.item_name) as item_name, sum(i.stock_qty) as qty, sum(i.{net_amount}) as value
 		from {table} o join {item_table} i on i.parent = o.name
@@ -65,10 +68,12 @@ def get_at_risk_customers(min_days: int = 0, limit: int = 500) -> list[dict]:
 
 	Reads the stored profile figures through ``frappe.get_list``, so User Permissions apply.
 	"""
+	min_days = args.integer(min_days, "min_days", minimum=0, maximum=36500, default=0)
+	limit = args.integer(limit, "limit", minimum=1, maximum=5000, default=500)
 	if not frappe.has_permission(PROFILE, "read"):
 		frappe.throw(_("Not permitted to read customer profiles."), frappe.PermissionError)
 	filters = (
-		{"days_since_last_order": (">", int(min_days)), "order_count": (">", 0)}
+		{"days_since_last_order": (">", min_days), "order_count": (">", 0)}
 		if min_days
 		else {"lifecycle_stage": ("in", ["At Risk", "Churned"])}
 	)
@@ -89,7 +94,7 @@ def get_at_risk_customers(min_days: int = 0, limit: int = 500) -> list[dict]:
 			"tier",
 		],
 		order_by="days_since_last_order desc",
-		limit_page_length=int(limit),
+		limit_page_length=limit,
 	)
 
 

@@ -16,6 +16,8 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from crm_profiles.utils import args
+
 try:
 	from rapidfuzz.fuzz import ratio as _ratio
 except ImportError:  # pragma: no cover - rapidfuzz ships with Frappe's bench on v15
@@ -461,7 +463,9 @@ def enqueue_duplicate_queue() -> dict:
 @frappe.whitelist(methods=["POST"])
 def set_pair_status(name: str, status: str) -> None:
 	"""Mark a possible duplicate as not a duplicate, or open it again."""
-	if status not in ("Open", "Not a Duplicate"):
+	name = args.name(name, "name")
+	status = args.choice(status, "status", ("Open", "Not a Duplicate"))
+	if not status:
 		frappe.throw(_("Status must be Open or Not a Duplicate."))
 	doc = frappe.get_doc(PAIR, name)
 	doc.check_permission("write")
