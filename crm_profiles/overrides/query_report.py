@@ -14,7 +14,7 @@ import frappe
 from frappe import _
 from frappe.desk import query_report
 
-from crm_profiles.utils.args import fail, name
+from crm_profiles.utils.args import check, fail, name
 
 MODULE = "CRM Profiles"
 
@@ -33,6 +33,12 @@ def run(
 	report_name = name(report_name, "report_name")
 	if frappe.db.get_value("Report", report_name, "module", cache=True) == MODULE:
 		filters = _object(filters)
+		user = name(user, "user", required=False)
+		parent_field = name(parent_field, "parent_field", required=False)
+		custom_columns = _columns(custom_columns)
+		ignore_prepared_report = check(ignore_prepared_report, "ignore_prepared_report")
+		is_tree = check(is_tree, "is_tree")
+		are_default_filters = check(are_default_filters, "are_default_filters")
 	return query_report.run(
 		report_name,
 		filters=filters,
@@ -58,3 +64,17 @@ def _object(filters) -> dict | None:
 	if not isinstance(filters, dict):
 		fail("filters", _("must be a JSON object"))
 	return filters
+
+
+def _columns(columns) -> list | None:
+	"""Custom columns: a JSON list of column objects, or nothing."""
+	if columns in (None, ""):
+		return None
+	if isinstance(columns, str):
+		try:
+			columns = json.loads(columns)
+		except ValueError:
+			fail("custom_columns", _("must be a JSON list"))
+	if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+		fail("custom_columns", _("must be a JSON list"))
+	return columns or None

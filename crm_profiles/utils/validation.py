@@ -147,6 +147,7 @@ def validate_value_types(doc) -> None:
 					_refuse(d, df, _("must be 0 or 1"))
 				if abs(number) > _INT_LIMIT:
 					_refuse(d, df, _("must be between {0} and {1}").format(-_INT_LIMIT, _INT_LIMIT))
+				d.set(df.fieldname, number)  # "-1" becomes -1 before any controller compares it
 			elif df.fieldtype in ("Float", "Currency", "Percent"):
 				number = _as_number(value, integer=False)
 				if number is None:
@@ -154,6 +155,8 @@ def validate_value_types(doc) -> None:
 				low, high = (0, 100) if df.fieldtype == "Percent" else (-_DECIMAL_LIMIT, _DECIMAL_LIMIT)
 				if not low <= number <= high:
 					_refuse(d, df, _("must be between {0} and {1}").format(low, high))
+				if isinstance(value, str):
+					d.set(df.fieldname, number)
 			elif not isinstance(value, str | int | float) and df.fieldtype not in (
 				"Date",
 				"Datetime",
