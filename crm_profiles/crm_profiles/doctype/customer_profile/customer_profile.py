@@ -59,7 +59,7 @@ class CustomerProfile(AppDocument):
 		open_complaints: DF.Int
 		order_count: DF.Int
 		organization: DF.Data | None
-		personal_id: DF.Data | None
+		personal_id: DF.Password | None
 		position: DF.Data | None
 		preferences: DF.Table[CustomerPreference]
 		primary_contact: DF.Link | None
