@@ -7,6 +7,7 @@ from frappe import _
 
 from crm_profiles.analytics import figures
 from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
+from crm_profiles.utils import args
 
 PROFILE = figures.PROFILE
 
@@ -29,6 +30,8 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	orders are out of the user's reach, no order detail that draws on them is shown; the profile's stored
 	figures stand, and ``restricted`` says why.
 	"""
+	customer = args.name(customer, "customer")
+	limit = args.integer(limit, "limit", minimum=1, maximum=100, default=10)
 	_check_read(customer)
 	config = figures.load_config()
 	src = figures.SOURCES[config.source]
@@ -37,7 +40,7 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	value = config.value_field
 	net_amount = "base_net_amount" if value == "base_net_total" else "base_amount"
 	company = "and o.company = %(company)s" if config.company else ""
-	params = {"customer": customer, "company": config.company, "limit": max(1, min(int(limit), 100))}
+	params = {"customer": customer, "company": config.company, "limit": limit}
 	changes = frappe.get_list(
 		figures.CHANGE,
 		filters={"customer_profile": customer},
@@ -96,10 +99,12 @@ def get_at_risk_customers(min_days: int = 0, limit: int = 500) -> list[dict]:
 
 	Reads the stored profile figures through ``frappe.get_list``, so User Permissions apply.
 	"""
+	min_days = args.integer(min_days, "min_days", minimum=0, maximum=36500, default=0)
+	limit = args.integer(limit, "limit", minimum=1, maximum=5000, default=500)
 	if not frappe.has_permission(PROFILE, "read"):
 		frappe.throw(_("Not permitted to read customer profiles."), frappe.PermissionError)
 	filters = (
-		{"days_since_last_order": (">", int(min_days)), "order_count": (">", 0)}
+		{"days_since_last_order": (">", min_days), "order_count": (">", 0)}
 		if min_days
 		else {"lifecycle_stage": ("in", ["At Risk", "Churned"])}
 	)
@@ -120,7 +125,7 @@ def get_at_risk_customers(min_days: int = 0, limit: int = 500) -> list[dict]:
 			"tier",
 		],
 		order_by="days_since_last_order desc",
-		limit_page_length=int(limit),
+		limit_page_length=limit,
 	)
 
 

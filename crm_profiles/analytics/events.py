@@ -1,4 +1,6 @@
-"""doc_events: order events update one profile; profile saves keep engine-owned fields and log manual tiers.
+"""doc_events: order events update one profile; profile saves log manual tier changes.
+
+Fields the engine owns are kept on every write by ``crm_profiles.utils.document.AppDocument``.
 
 An order event recomputes its customer's profile from source (``figures.recompute_customer``) right
 after the order's transaction commits, in a fresh READ COMMITTED transaction that first locks the
@@ -80,15 +82,6 @@ def recompute_job(customer: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Customer Profile
 # ---------------------------------------------------------------------------------------------
-
-
-def keep_computed_fields(doc, method=None) -> None:
-	"""before_save: the form may hold figures older than the engine's last write; keep the stored ones."""
-	if doc.is_new():
-		return
-	stored = frappe.db.get_value(figures.PROFILE, doc.name, list(figures.COMPUTED_FIELDS), as_dict=True)
-	if stored:
-		doc.update(stored)
 
 
 def log_manual_tier_change(doc, method=None) -> None:

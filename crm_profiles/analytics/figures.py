@@ -43,9 +43,9 @@ FIGURE_FIELDS = (
 	"window_value",
 )
 SCORE_FIELDS = ("recency_score", "frequency_score", "monetary_score", "rfm_segment")
+# The currency the figures are in, shown on the profile beside them.
+CURRENCY_FIELD = "figures_currency"
 RULE_FIELDS = ("tier", "lifecycle_stage")
-# Fields the engine owns: a user saving the form never overwrites them with what the form loaded.
-COMPUTED_FIELDS = (*FIGURE_FIELDS, *SCORE_FIELDS, "lifecycle_stage", "figures_updated_on")
 BATCH = 1000
 MONEY = Decimal("0.000000001")
 
@@ -61,6 +61,10 @@ class Config:
 	stage_rules: StageRules = field(default_factory=StageRules)
 	tiers: list[TierRule] = field(default_factory=list)
 	update_on_events: bool = True
+	# The reporting currency, and per company the rate from its currency into it (see ``currencies``).
+	currency: str | None = None
+	rates: dict[str, float] = field(default_factory=dict)
+	left_out: list[str] = field(default_factory=list)
 
 	@property
 	def loyal_tiers(self) -> set[str]:
@@ -107,11 +111,16 @@ def load_config() -> Config:
 			],
 		)
 	]
+	company = g("figures_company") or None
+	currency, rates, left_out = currencies(company, getdate())
 	return Config(
+		currency=currency,
+		rates=rates,
+		left_out=left_out,
 		source=g("figures_source") if g("figures_source") in SOURCES else "Sales Order",
 		value_field=VALUE_FIELDS.get(g("order_value") or "", "base_net_total"),
 		window_months=_int(g("window_months"), 12),
-		company=g("figures_company") or None,
+		company=company,
 		rfm_mode=mode,
 		cuts=cuts,
 		stage_rules=StageRules(
@@ -123,6 +132,47 @@ def load_config() -> Config:
 		tiers=sort_rules(tiers),
 		update_on_events=g("update_on_order_events") is None or bool(int(g("update_on_order_events"))),
 	)
+
+
+def latest_rate(from_currency: str, to_currency: str, on: date) -> float | None:
+	"""The latest stored Currency Exchange rate on or before ``on`` (or the inverse of the reverse one).
+
+	Never asks an exchange-rate web service: figures must not depend on the network.
+	"""
+	for a, b, invert in ((from_currency, to_currency, False), (to_currency, from_currency, True)):
+		rate = frappe.db.sql(
+			"""select exchange_rate from `tabCurrency Exchange`
+			where from_currency = %s and to_currency = %s and date <= %s and exchange_rate > 0
+			order by date desc, creation desc limit 1""",
+			(a, b, on),
+		)
+		if rate:
+			return 1 / float(rate[0][0]) if invert else float(rate[0][0])
+	return None
+
+
+def currencies(company: str | None, on: date) -> tuple[str | None, dict[str, float], list[str]]:
+	"""(reporting currency, {company: rate into it}, companies left out).
+
+	With a company set, its currency and only its orders. Otherwise the default company's currency:
+	orders of companies in another currency are converted at the latest stored rate, and companies
+	without a stored rate are left out rather than added unconverted.
+	"""
+	companies = dict(frappe.db.sql("select name, default_currency from `tabCompany`"))
+	if company:
+		return companies.get(company), {company: 1.0}, []
+	default = frappe.db.get_default("company")
+	if default not in companies:
+		default = min(companies) if companies else None
+	currency = companies.get(default)
+	rates, left_out = {}, []
+	for name, company_currency in sorted(companies.items()):
+		rate = 1.0 if company_currency == currency else latest_rate(company_currency, currency, on)
+		if rate:
+			rates[name] = rate
+		else:
+			left_out.append(name)
+	return currency, rates, left_out
 
 
 def fixed_cut_points(recency: str | None, frequency: str | None, monetary: str | None) -> dict:
@@ -152,6 +202,13 @@ def aggregate_sql(config: Config, condition: str = "") -> str:
 		first, last, count = f"min({d})", f"max({d})", "count(*)"
 		window_count = f"sum({d} > %(window_start)s)"
 	company = "and company = %(company)s" if config.company else ""
+	converted = {c: r for c, r in config.rates.items() if r != 1}
+	if not config.company and converted:
+		# Rates and company names are parameters; only their count shapes the SQL.
+		cases = " ".join(f"when %(rate_company_{i})s then %(rate_{i})s" for i in range(len(converted)))
+		v = f"({v} * case company {cases} else 1 end)"
+	if not config.company and config.left_out:
+		company = "and company not in %(left_out)s"
 	return f"""
 		select customer, {first} as first_order_date, {last} as last_order_date,
 			{count} as order_count, sum({v}) as lifetime_value,
@@ -171,6 +228,10 @@ def aggregate(
 	config: Config, today: date, customer: str | None = None, lo: str | None = None, hi: str | None = None
 ) -> dict:
 	params = {"window_start": window_start(config, today), "company": config.company}
+	params["left_out"] = tuple(config.left_out) or ("",)
+	converted = [(c, r) for c, r in config.rates.items() if r != 1]
+	for i, (company, rate) in enumerate(converted):
+		params[f"rate_company_{i}"], params[f"rate_{i}"] = company, rate
 	conditions = []
 	if customer is not None:
 		conditions.append("and customer = %(customer)s")
@@ -359,9 +420,17 @@ def refresh_range(
 	for current in profiles:
 		figures = compute_figures(figures_by_customer.get(current.name), today)
 		rules = compute_rules(figures, current, config, today)
-		rows.append({"name": current.name, **figures, **rules, "figures_updated_on": now})
+		rows.append(
+			{
+				"name": current.name,
+				**figures,
+				**rules,
+				"figures_updated_on": now,
+				CURRENCY_FIELD: config.currency,
+			}
+		)
 		changes += rule_changes(current.name, current, rules)
-	columns = (*FIGURE_FIELDS, *RULE_FIELDS, "figures_updated_on")
+	columns = (*FIGURE_FIELDS, *RULE_FIELDS, "figures_updated_on", CURRENCY_FIELD)
 	if score:
 		cuts = set_cut_points(
 			config, [(r["order_count"], r["days_since_last_order"], r["lifetime_value"]) for r in rows]
@@ -427,8 +496,9 @@ def recompute_customer(customer: str, config: Config | None = None, today: date 
 		**rules,
 		**compute_scores(figures, config.cuts),
 		"figures_updated_on": now_datetime(),
+		CURRENCY_FIELD: config.currency,
 	}
-	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on"))
+	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on", CURRENCY_FIELD))
 	log_changes(rule_changes(customer, current, rules))
 	return row
 

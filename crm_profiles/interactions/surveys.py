@@ -22,6 +22,7 @@ from frappe.utils.password import get_encryption_key
 
 from crm_profiles.interactions.settings import setting
 from crm_profiles.privacy.consent import can_contact
+from crm_profiles.utils import args
 
 INTERACTION = "Customer Interaction"
 PROFILE = "Customer Profile"
@@ -86,7 +87,7 @@ def survey_url(customer: str) -> str:
 
 
 def _score(value, low: int, high: int, label: str) -> int:
-	text = str(value if value is not None else "").strip()
+	text = str(value if isinstance(value, str | int) else "").strip()
 	if not text.isdigit() or not low <= int(text) <= high:
 		frappe.throw(_("Please choose a {0} from {1} to {2}.").format(label, low, high))
 	return int(text)
@@ -94,7 +95,7 @@ def _score(value, low: int, high: int, label: str) -> int:
 
 def record_answer(token: str, nps, csat, comment: str | None = None) -> str:
 	"""Check the token strictly, then store the answer as a Feedback interaction. Returns its name."""
-	claims = read_token(token)
+	claims = read_token(token if isinstance(token, str) else None)
 	nps = _score(nps, 0, 10, _("recommendation score"))
 	csat = _score(csat, 1, 5, _("satisfaction rating"))
 	doc = frappe.get_doc(
@@ -108,7 +109,8 @@ def record_answer(token: str, nps, csat, comment: str | None = None) -> str:
 			"interaction_date": now_datetime(),
 			"interaction_owner": frappe.db.get_value(PROFILE, claims["customer"], "account_owner"),
 			"subject": _("Survey answer: NPS {0}, CSAT {1}").format(nps, csat),
-			"summary": escape_html((comment or "").strip()[:COMMENT_LENGTH]) or None,
+			"summary": escape_html((comment if isinstance(comment, str) else "").strip()[:COMMENT_LENGTH])
+			or None,
 			"nps": str(nps),
 			"rating": csat,
 			"survey_nonce": claims["nonce"],
@@ -117,6 +119,7 @@ def record_answer(token: str, nps, csat, comment: str | None = None) -> str:
 	# Safe: the signed, unexpired, unused token is the customer's authority to answer, and it names
 	# the customer; nothing else from the request reaches the document but the two scores and a comment.
 	doc.flags.ignore_permissions = True
+	doc.flags.computed_by_server = True  # the survey id (a read-only field) is set here, by the server
 	try:
 		doc.insert()
 	except frappe.UniqueValidationError:
@@ -127,6 +130,10 @@ def record_answer(token: str, nps, csat, comment: str | None = None) -> str:
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def submit(token: str, nps: int, csat: int, comment: str | None = None) -> dict:
 	"""Answer a survey from its link. Guest-allowed: the token is the only authority."""
+	token = args.text(token, "token", max_length=1000) or ""
+	nps = args.integer(nps, "nps", minimum=0, maximum=10)
+	csat = args.integer(csat, "csat", minimum=1, maximum=5)
+	comment = args.text(comment, "comment", max_length=COMMENT_LENGTH)
 	try:
 		record_answer(token, nps, csat, comment)
 	except SurveyTokenError as e:
@@ -144,6 +151,7 @@ def refusal_message(reason: str) -> str:
 @frappe.whitelist(methods=["POST"])
 def send_survey(customer: str) -> dict:
 	"""Email the customer a survey link (from the profile form)."""
+	customer = args.name(customer, "customer")
 	if not frappe.has_permission(PROFILE, "write", customer):
 		frappe.throw(
 			_("Not permitted to send a survey to {0}.").format(frappe.bold(customer)), frappe.PermissionError

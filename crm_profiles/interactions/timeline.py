@@ -17,6 +17,7 @@ from frappe import _
 from frappe.utils import cint, get_datetime
 
 from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
+from crm_profiles.utils import args
 
 PROFILE = "Customer Profile"
 MAX_LIMIT = 100
@@ -174,6 +175,9 @@ def read_page(customer: str, cursor: str | None = None, limit: int = 20) -> dict
 @frappe.read_only()
 def get_timeline(customer: str, cursor: str | None = None, limit: int = 20) -> dict:
 	"""The profile form's timeline: one page, newest first, with the server time it took."""
+	customer = args.name(customer, "customer")
+	cursor = args.text(cursor, "cursor", max_length=1000) or None
+	limit = args.integer(limit, "limit", minimum=1, maximum=MAX_LIMIT, default=20)
 	if not frappe.has_permission(PROFILE, "read", customer):
 		frappe.throw(
 			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),

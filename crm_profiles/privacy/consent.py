@@ -145,9 +145,9 @@ def unsubscribe_email(email: str | None) -> None:
 
 
 def on_consent_change(doc, method=None) -> None:
-	"""Customer Consent on_update / on_trash: refresh the profile's summary, honour email opt-outs."""
+	"""Customer Consent on_update / after_delete: refresh the profile's summary, honour email opt-outs."""
 	refresh_summary(doc.customer)
-	if doc.status == "Withdrawn" and doc.purpose == "Marketing Email" and method != "on_trash":
+	if doc.status == "Withdrawn" and doc.purpose == "Marketing Email" and method != "after_delete":
 		unsubscribe_email(doc.email_id or frappe.db.get_value(PROFILE, doc.customer, "email_id"))
 
 

@@ -21,9 +21,6 @@ from frappe.utils import now_datetime
 PROFILE = "Customer Profile"
 INTERACTION = "Customer Interaction"
 
-# Fields a profile shows read-only from its Customer, and the interaction fields that follow them.
-CUSTOMER_FIELDS = ("customer_name", "customer_group", "territory", "industry")
-INTERACTION_FIELDS = ("customer_name", "customer_group", "territory")
 
 _INSERT_MISSING_PROFILES = """
 	insert into `tabCustomer Profile` (
@@ -68,23 +65,58 @@ def create_missing_profiles(customers: list[str] | None = None) -> int:
 	return frappe.db.count(PROFILE) - before
 
 
-def sync_customer_fields(customer: str) -> None:
-	"""Copy the Customer's name, group, territory and industry onto its profile and interactions.
+def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
+	"""(doctype, fieldname, link fieldname, source fieldname) of every field of the app's doctypes that
+	copies a value of a ``source`` document (``fetch_from`` in the DocType JSON).
 
-	Interactions carry territory and group so that User Permissions restrict them like Customers.
+	Read from the meta, so a new copied field is kept in step without a code change.
 	"""
-	profile_set = ", ".join(f"p.{f} = c.{f}" for f in CUSTOMER_FIELDS)
-	frappe.db.sql(
-		f"""update `tabCustomer Profile` p join `tabCustomer` c on c.name = p.customer
-		set {profile_set} where p.customer = %(customer)s""",
-		{"customer": customer},
+	doctypes = frappe.get_all(
+		"DocType", filters={"module": "CRM Profiles", "istable": 0, "issingle": 0}, pluck="name"
 	)
-	interaction_set = ", ".join(f"i.{f} = c.{f}" for f in INTERACTION_FIELDS)
-	frappe.db.sql(
-		f"""update `tabCustomer Interaction` i join `tabCustomer` c on c.name = i.customer
-		set {interaction_set} where i.customer = %(customer)s""",
-		{"customer": customer},
-	)
+	found = []
+	for doctype in sorted(doctypes):
+		meta = frappe.get_meta(doctype)
+		for df in meta.fields:
+			if not df.fetch_from or "." not in df.fetch_from:
+				continue
+			link, source_field = df.fetch_from.split(".", 1)
+			link_df = meta.get_field(link)
+			if link_df and link_df.fieldtype == "Link" and link_df.options == source:
+				found.append((doctype, df.fieldname, link, source_field))
+	return found
+
+
+def _copy_from(source: str, names: list[str]) -> None:
+	"""One UPDATE ... JOIN per doctype: copied fields of rows linked to ``names`` take the source's values.
+
+	Table and column names come from the DocType meta, never from user input; names are parameters.
+	"""
+	by_target: dict[tuple[str, str], list[tuple[str, str]]] = {}
+	for doctype, fieldname, link, source_field in denormalised_fields(source):
+		by_target.setdefault((doctype, link), []).append((fieldname, source_field))
+	for (doctype, link), pairs in by_target.items():
+		assignments = ", ".join(f"t.`{f}` = s.`{sf}`" for f, sf in pairs)
+		frappe.db.sql(
+			f"""update `tab{doctype}` t join `tab{source}` s on s.name = t.`{link}`
+			set {assignments} where t.`{link}` in %(names)s""",
+			{"names": tuple(names)},
+		)
+
+
+def sync_customer_fields(customer: str | list[str]) -> None:
+	"""Keep every copied customer field (name, group, territory, industry...) of the app's doctypes in
+	step with the Customer: profiles, interactions, consents, and what copies from the profile in turn
+	(possible duplicates). Set-based: one UPDATE per doctype, whatever the number of rows.
+
+	Interactions and consents carry territory and group so that User Permissions restrict them like
+	Customers; a stale copy would check the old territory.
+	"""
+	names = [customer] if isinstance(customer, str) else list(customer)
+	if not names:
+		return
+	_copy_from("Customer", names)
+	_copy_from(PROFILE, names)
 
 
 def merge_profile_into(source: str, target: str) -> None:
@@ -162,7 +194,8 @@ def on_customer_insert(doc, method=None) -> None:
 
 
 def on_customer_update(doc, method=None) -> None:
-	if doc.is_new() or any(doc.has_value_changed(f) for f in CUSTOMER_FIELDS):
+	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
+	if doc.is_new() or any(doc.has_value_changed(f) for f in copied):
 		sync_customer_fields(doc.name)
 
 

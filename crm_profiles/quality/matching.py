@@ -17,6 +17,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from crm_profiles.privacy.permissions import readable_names
+from crm_profiles.utils import args
 
 try:
 	from rapidfuzz.fuzz import ratio as _ratio
@@ -474,7 +475,9 @@ def enqueue_duplicate_queue() -> dict:
 @frappe.whitelist(methods=["POST"])
 def set_pair_status(name: str, status: str) -> None:
 	"""Mark a possible duplicate as not a duplicate, or open it again."""
-	if status not in ("Open", "Not a Duplicate"):
+	name = args.name(name, "name")
+	status = args.choice(status, "status", ("Open", "Not a Duplicate"))
+	if not status:
 		frappe.throw(_("Status must be Open or Not a Duplicate."))
 	doc = frappe.get_doc(PAIR, name)
 	doc.check_permission("write")

@@ -16,6 +16,8 @@ from frappe import _
 from frappe.model.rename_doc import get_link_fields, rename_doc
 from frappe.utils import now_datetime
 
+from crm_profiles.utils import args
+
 PROFILE = "Customer Profile"
 CUSTOMER = "Customer"
 LOG = "Customer Merge Log"
@@ -95,6 +97,7 @@ def mergeable_fields() -> list:
 @frappe.whitelist()
 def get_merge_preview(source: str, target: str) -> dict:
 	"""Both profiles side by side, with the fields that differ and the records that will move."""
+	source, target = args.name(source, "source"), args.name(target, "target")
 	check_merge_permission(source, target)
 	docs = {}
 	for key, name in (("source", source), ("target", target)):
@@ -181,6 +184,8 @@ def _clean_choices(values) -> dict[str, str]:
 @frappe.whitelist(methods=["POST"])
 def merge_customers(source: str, target: str, values: str | dict | None = None) -> str:
 	"""Queue the merge of ``source`` into ``target``; ``values`` picks, per field, whose value survives."""
+	source, target = args.name(source, "source"), args.name(target, "target")
+	values = args.json_object(values, "values")
 	check_merge_permission(source, target)
 	log = frappe.get_doc(
 		{
@@ -194,6 +199,7 @@ def merge_customers(source: str, target: str, values: str | dict | None = None) 
 	)
 	# Safe: the log is written by the system; the user's right to merge was checked just above.
 	log.flags.ignore_permissions = True
+	log.flags.computed_by_server = True  # every field of the log is read-only and set here
 	log.insert()
 	frappe.enqueue(
 		"crm_profiles.quality.merge.run_merge",

@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import getdate
 
+from crm_profiles.utils.args import report_filters
+
 PROFILE = "Customer Profile"
 STAGES = ("Prospect", "New", "Active", "Loyal", "At Risk", "Churned")
 TREE_FILTERS = {"territory": "Territory", "customer_group": "Customer Group"}
@@ -17,7 +19,8 @@ EQUAL_FILTERS = ("tier", "lifecycle_stage", "account_owner", "rfm_segment")
 
 
 def as_filters(filters: dict | None) -> frappe._dict:
-	return frappe._dict(filters or {})
+	"""The report's filters, each coerced and checked (a 417 naming the filter otherwise)."""
+	return report_filters(filters)
 
 
 def validate_date_range(filters: frappe._dict) -> None:

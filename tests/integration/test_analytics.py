@@ -131,10 +131,14 @@ def test_two_companies_and_two_currencies_use_company_currency():
 	assert (in_eur_company.currency, in_eur_company.base_net_total) == ("EUR", 200)
 
 	full_refresh()
-	assert profile(customer, ("order_count", "lifetime_value", "average_order_value")) == {
+	# No company set: one reporting currency, the default company's; EUR converted at the stored 1.1
+	assert profile(
+		customer, ("order_count", "lifetime_value", "average_order_value", "figures_currency")
+	) == {
 		"order_count": 2,
-		"lifetime_value": 310,  # 110 (USD company) + 200 (EUR company), each in its company currency
-		"average_order_value": 155,
+		"lifetime_value": 330,  # 110 (USD company) + 200 EUR x 1.1
+		"average_order_value": 165,
+		"figures_currency": "USD",
 	}
 	set_settings(figures_company=COMPANY)
 	full_refresh()

@@ -47,7 +47,8 @@ def test_download_request_includes_our_records(person):
 
 	data = json.loads(get_user_data(person["email"]))
 	assert [row["name"] for row in data[PROFILE]] == [person["customer"]]
-	assert data[PROFILE][0]["personal_id"] == "310101199005170011"
+	# encrypted at rest: the download carries the mask, never the plain ID
+	assert data[PROFILE][0]["personal_id"] and "310101199005170011" not in json.dumps(data, default=str)
 	assert len(data["Customer Consent"]) == 1
 
 
@@ -94,7 +95,8 @@ def test_sensitive_fields_are_only_for_crm_managers(person):
 	_as(MANAGER, ["CRM Manager"])
 	doc = frappe.get_doc(PROFILE, customer)
 	doc.apply_fieldlevel_read_permissions()
-	assert doc.personal_id == "310101199005170011"
+	assert doc.private_notes == "Prefers Mandarin"
+	assert doc.get_password("personal_id") == "310101199005170011"
 
 
 def test_a_crm_user_cannot_write_sensitive_fields(person):
@@ -104,10 +106,8 @@ def test_a_crm_user_cannot_write_sensitive_fields(person):
 	doc.position = "Buyer"
 	doc.save()
 	frappe.set_user("Administrator")
-	assert frappe.db.get_value(PROFILE, person["customer"], ["personal_id", "position"]) == (
-		"310101199005170011",
-		"Buyer",
-	)
+	assert frappe.db.get_value(PROFILE, person["customer"], "position") == "Buyer"
+	assert frappe.get_doc(PROFILE, person["customer"]).get_password("personal_id") == "310101199005170011"
 
 
 @pytest.fixture
@@ -168,3 +168,36 @@ def test_merges_and_deletions_are_in_the_audit_trail():
 	assert frappe.db.exists("Deleted Document", {"deleted_doctype": "Customer", "deleted_name": source})
 	assert frappe.db.exists("Deleted Document", {"deleted_doctype": PROFILE, "deleted_name": source})
 	assert frappe.get_meta("Customer Merge Log").track_changes
+
+
+def test_personal_id_is_encrypted_at_rest_and_revealed_only_to_managers(person):
+	"""Stored with the site's key; filtering or sorting on it finds nothing; only managers read it."""
+	from crm_profiles.privacy.sensitive import reveal_personal_id
+
+	customer = person["customer"]
+	column = frappe.db.get_value(PROFILE, customer, "personal_id")
+	assert column and set(column) == {"*"}
+	stored = frappe.db.sql(
+		"select password, encrypted from `__Auth` where doctype = %s and name = %s and fieldname = 'personal_id'",
+		(PROFILE, customer),
+	)
+	assert stored and stored[0][1] == 1 and "310101199005170011" not in stored[0][0]
+	assert not frappe.get_all(PROFILE, filters={"personal_id": ("like", "3101%")}, pluck="name")
+
+	_as(CRM_USER, ["CRM User"])
+	with pytest.raises(frappe.PermissionError):
+		reveal_personal_id(customer)
+	_as(MANAGER, ["CRM Manager"])
+	assert reveal_personal_id(customer) == "310101199005170011"
+
+
+def test_patch_encrypts_existing_plain_personal_ids():
+	from crm_profiles.patches import encrypt_personal_ids
+
+	customer = make_customer().name
+	frappe.db.sql("update `tabCustomer Profile` set personal_id = 'PLAIN-4711' where name = %s", customer)
+	encrypt_personal_ids.execute()
+	assert frappe.db.get_value(PROFILE, customer, "personal_id") == "*" * len("PLAIN-4711")
+	assert frappe.get_doc(PROFILE, customer).get_password("personal_id") == "PLAIN-4711"
+	encrypt_personal_ids.execute()  # idempotent
+	assert frappe.get_doc(PROFILE, customer).get_password("personal_id") == "PLAIN-4711"

@@ -3,12 +3,27 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 
 from crm_profiles.analytics import rfm
+from crm_profiles.utils.document import AppDocument
+from crm_profiles.utils.validation import validate_json_field, validate_ranges
+
+# Allowed ranges of the number settings (0: the default applies); any other must not be negative.
+RANGES = {
+	"window_months": (0, 120),
+	"complaint_response_hours": (0, 8760),
+	"review_interval_days": (0, 36500),
+	"survey_validity_days": (0, 3650),
+	"new_customer_days": (0, 36500),
+	"loyal_min_orders": (0, 100000),
+	"at_risk_days": (0, 36500),
+	"churned_days": (0, 36500),
+	"stale_review_days": (0, 36500),
+	"fuzzy_name_threshold": (0, 100),
+}
 
 
-class CRMProfileSettings(Document):
+class CRMProfileSettings(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -48,8 +63,39 @@ class CRMProfileSettings(Document):
 
 	# end: auto-generated types
 	def validate(self):
+		self.validate_numbers()
+		self.validate_completeness_weights()
 		self.validate_rfm_thresholds()
 		self.validate_lifecycle_days()
+
+	def validate_numbers(self):
+		validate_ranges(self, RANGES)
+
+	def validate_completeness_weights(self):
+		"""A JSON object of profile fields and whole, non-negative weights, as the score reads it."""
+		weights = validate_json_field(self, "completeness_weights")
+		if weights is None:
+			return
+		label = frappe.bold(_(self.meta.get_label("completeness_weights")))
+		if not isinstance(weights, dict):
+			frappe.throw(
+				_("{0} must be a JSON object such as {1}.").format(label, '{"email_id": 20}'),
+				title=_("Invalid {0}").format(_("Completeness Weights")),
+			)
+		profile = frappe.get_meta("Customer Profile")
+		for fieldname, weight in weights.items():
+			if not profile.get_field(fieldname):
+				frappe.throw(
+					_("{0}: {1} is not a field of Customer Profile.").format(label, frappe.bold(fieldname)),
+					title=_("Invalid {0}").format(_("Completeness Weights")),
+				)
+			if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 1000:
+				frappe.throw(
+					_("{0}: the weight of {1} must be a whole number from 0 to 1000.").format(
+						label, frappe.bold(fieldname)
+					),
+					title=_("Invalid {0}").format(_("Completeness Weights")),
+				)
 
 	def validate_rfm_thresholds(self):
 		for fieldname in ("recency_thresholds", "frequency_thresholds", "monetary_thresholds"):

@@ -5,9 +5,9 @@ import re
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 from frappe.utils import get_datetime, getdate
 
+from crm_profiles.utils.document import AppDocument
 from crm_profiles.utils.validation import validate_date_fields
 
 # Fields that make a ledger row what it is; record a new row instead of changing them.
@@ -15,7 +15,7 @@ LEDGER_FIELDS = ("customer", "purpose", "channel", "status", "consent_on")
 _SAFE_FILE_URL = re.compile(r"^(/private/files/|/files/|https?://)[^<>\"'\s]*$")
 
 
-class CustomerConsent(Document):
+class CustomerConsent(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -3,16 +3,16 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 from frappe.utils import add_to_date, now_datetime
 
 from crm_profiles.interactions import followups
 from crm_profiles.interactions.engagement import refresh_engagement
 from crm_profiles.interactions.settings import setting
 from crm_profiles.profiles.sync import create_missing_profiles
+from crm_profiles.utils.document import AppDocument
 
 
-class CustomerInteraction(Document):
+class CustomerInteraction(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -39,6 +39,23 @@ frappe.ui.form.on("Customer Profile", {
 			__("Actions"),
 		);
 		crm_profiles_render_timeline(frm);
+		if (frm.doc.personal_id && frm.perm[1] && frm.perm[1].read) {
+			frm.add_custom_button(
+				__("Show Personal ID"),
+				() =>
+					frappe
+						.call("crm_profiles.privacy.sensitive.reveal_personal_id", {
+							customer: frm.doc.customer,
+						})
+						.then(({ message }) =>
+							frappe.msgprint({
+								title: __("Personal ID"),
+								message: frappe.utils.escape_html(message || ""),
+							}),
+						),
+				__("Actions"),
+			);
+		}
 	},
 
 	primary_contact(frm) {

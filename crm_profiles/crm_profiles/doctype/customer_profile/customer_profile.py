@@ -3,14 +3,14 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 
 from crm_profiles.quality.completeness import set_score
 from crm_profiles.quality.matching import check_new_profile
+from crm_profiles.utils.document import AppDocument
 from crm_profiles.utils.validation import validate_date_fields, validate_email_field, validate_phone_field
 
 
-class CustomerProfile(Document):
+class CustomerProfile(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -41,6 +41,7 @@ class CustomerProfile(Document):
 		days_since_last_order: DF.Int
 		do_not_contact: DF.Check
 		email_id: DF.Data | None
+		figures_currency: DF.Link | None
 		figures_updated_on: DF.Datetime | None
 		first_order_date: DF.Date | None
 		follow_up_overdue: DF.Check
@@ -60,7 +61,7 @@ class CustomerProfile(Document):
 		open_complaints: DF.Int
 		order_count: DF.Int
 		organization: DF.Data | None
-		personal_id: DF.Data | None
+		personal_id: DF.Password | None
 		position: DF.Data | None
 		preferences: DF.Table[CustomerPreference]
 		primary_contact: DF.Link | None

@@ -1,10 +1,11 @@
 # Copyright (c) 2026, crm_profiles contributors
 # For license information, please see license.txt
 
-from frappe.model.document import Document
+from crm_profiles.utils.document import AppDocument
+from crm_profiles.utils.validation import validate_ranges
 
 
-class CustomerTier(Document):
+class CustomerTier(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -24,5 +25,11 @@ class CustomerTier(Document):
 		min_window_value: DF.Currency
 		rank: DF.Int
 		tier_name: DF.Data
+
 	# end: auto-generated types
-	pass
+	def validate(self):
+		self.validate_numbers()
+
+	def validate_numbers(self):
+		"""Rank and every threshold are whole, non-negative numbers (their type is checked on write)."""
+		validate_ranges(self, {"rank": (0, 10000)})

@@ -3,10 +3,11 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
+
+from crm_profiles.utils.document import AppDocument
 
 
-class DuplicateMatchingRule(Document):
+class DuplicateMatchingRule(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

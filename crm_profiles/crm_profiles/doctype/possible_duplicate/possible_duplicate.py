@@ -2,10 +2,11 @@
 # For license information, please see license.txt
 
 import frappe
-from frappe.model.document import Document
+
+from crm_profiles.utils.document import AppDocument
 
 
-class PossibleDuplicate(Document):
+class PossibleDuplicate(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

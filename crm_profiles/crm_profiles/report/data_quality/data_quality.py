@@ -13,6 +13,7 @@ from frappe import _
 from frappe.utils import add_days, cint, getdate, nowdate
 
 from crm_profiles.quality.completeness import weights
+from crm_profiles.reports.common import as_filters
 from crm_profiles.utils.contact_values import ValueProblem, check_email, normalise_phone
 from crm_profiles.utils.validation import default_phone_region
 
@@ -21,7 +22,7 @@ ISSUES = ("Missing Field", "Invalid Value", "Stale", "Suspected Duplicate")
 
 
 def execute(filters: dict | None = None):
-	filters = validate_filters(frappe._dict(filters or {}))
+	filters = validate_filters(as_filters(filters))
 	columns = get_columns()
 	data = get_data(filters)
 	summary = get_summary(data)

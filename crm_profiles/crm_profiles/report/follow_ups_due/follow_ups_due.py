@@ -11,12 +11,13 @@ from frappe import _
 from frappe.utils import add_days, date_diff, getdate, today
 
 from crm_profiles.privacy.permissions import escaped
+from crm_profiles.reports.common import as_filters
 
 KINDS = {"Customer Interaction": "Follow-up", "Customer": "Contact Interval", "Customer Profile": "Review"}
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = as_filters(filters)
 	validate_filters(filters)
 	columns = get_columns()
 	data = get_data(filters)

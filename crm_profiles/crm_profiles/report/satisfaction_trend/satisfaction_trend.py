@@ -11,10 +11,11 @@ from frappe import _
 from frappe.utils import add_months, flt, getdate, today
 
 from crm_profiles.privacy.permissions import escaped
+from crm_profiles.reports.common import as_filters
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = as_filters(filters)
 	validate_filters(filters)
 	data = get_data(filters)
 	return get_columns(), data, None, get_chart(data)
