@@ -7,6 +7,7 @@ import time
 import click
 import frappe
 
+from crm_profiles.compat import apply_link_options
 from crm_profiles.profiles.sync import create_missing_profiles
 from crm_profiles.setup.defaults import create_default_tiers, fill_default_settings
 
@@ -14,6 +15,7 @@ ROLES = ("CRM Manager", "CRM User")
 
 
 def after_install() -> None:
+	apply_link_options()
 	ensure_roles()
 	fill_default_settings()
 	create_default_tiers()
@@ -22,6 +24,7 @@ def after_install() -> None:
 
 def after_migrate() -> None:
 	"""Settings added by a newer version get their defaults; nothing an admin saved is touched."""
+	apply_link_options()
 	fill_default_settings()
 
 
