@@ -7,6 +7,7 @@ import time
 import click
 import frappe
 
+from crm_profiles.compat import apply_link_options
 from crm_profiles.profiles.sync import create_missing_profiles
 from crm_profiles.setup.defaults import create_default_tiers, fill_default_settings
 from crm_profiles.setup.role_permissions import grant_master_read, revoke_master_read
@@ -43,6 +44,7 @@ def reset_module_map() -> None:
 
 
 def after_install() -> None:
+	apply_link_options()
 	ensure_roles()
 	grant_master_read()
 	create_complaint_workflow()
@@ -53,6 +55,7 @@ def after_install() -> None:
 
 def after_migrate() -> None:
 	"""Settings added by a newer version get their defaults; nothing an admin saved is touched."""
+	apply_link_options()
 	fill_default_settings()
 
 

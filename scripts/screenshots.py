@@ -1,6 +1,7 @@
 """Take desk screenshots of a running site in Debian's headless Chromium, for docs/screenshots/.
 
     python scripts/screenshots.py --url http://crm.localhost:8000 --password admin [--lang zh]
+    python scripts/screenshots.py --url http://crm.localhost:8001 --out docs/screenshots/v16   # Frappe 16
 
 Needs the `playwright` Python package (driver only: it never downloads a browser; Debian's
 /usr/bin/chromium is used). Each shot is taken at desktop (1280x800) and phone (390x844) size.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 import urllib.request
 from pathlib import Path
@@ -74,8 +76,10 @@ def main() -> None:
 	parser.add_argument("--password", default="admin")
 	parser.add_argument("--only", nargs="*", help="names of shots to take (default: all)")
 	parser.add_argument("--lang", help="take the shots with the user's language set to this (e.g. zh)")
+	parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
 	args = parser.parse_args()
-	OUT.mkdir(parents=True, exist_ok=True)
+	out = args.out.absolute()
+	out.mkdir(parents=True, exist_ok=True)
 	with sync_playwright() as p:
 		browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
 		for size_name, viewport in SIZES.items():
@@ -85,7 +89,9 @@ def main() -> None:
 			page.fill("#login_email", args.user)
 			page.fill("#login_password", args.password)
 			page.click(".btn-login")
-			page.wait_for_url("**/app**")
+			# The desk is at /app on Frappe 15 and at /desk on Frappe 16: take it from where login lands.
+			page.wait_for_url(re.compile(r"/(app|desk)(/|$|\?)"))
+			desk = "/desk" if "/desk" in page.url else "/app"
 			session = next(c["value"] for c in context.cookies() if c["name"] == "sid")
 			previous = None
 			if args.lang:
@@ -96,42 +102,42 @@ def main() -> None:
 			segment = first_name(args.url, "Customer Segment", session, [["member_count", ">", 0]])
 			campaign = first_name(args.url, "Customer Campaign", session, [["status", "=", "Sent"]])
 			shots = {
-				"segment": f"/app/customer-segment/{urllib.request.quote(segment)}",
-				"campaign-effect": "/app/query-report/Campaign Effect?customer_campaign="
+				"segment": f"{desk}/customer-segment/{urllib.request.quote(segment)}",
+				"campaign-effect": f"{desk}/query-report/Campaign Effect?customer_campaign="
 				+ urllib.request.quote(campaign),
-				"profile": f"/app/customer-profile/{urllib.request.quote(profile)}",
-				"interaction": f"/app/customer-interaction/{interaction}",
-				"profile-list": "/app/customer-profile",
-				"workspace": "/app/customer-profiles",
-				"customer-360": "/app/query-report/Customer 360",
-				"rfm-analysis": "/app/query-report/RFM Analysis",
+				"profile": f"{desk}/customer-profile/{urllib.request.quote(profile)}",
+				"interaction": f"{desk}/customer-interaction/{interaction}",
+				"profile-list": f"{desk}/customer-profile",
+				"workspace": f"{desk}/customer-profiles",
+				"customer-360": f"{desk}/query-report/Customer 360",
+				"rfm-analysis": f"{desk}/query-report/RFM Analysis",
 			}
 			for name, path in shots.items():
 				if args.only and name not in args.only:
 					continue
 				page.goto(args.url + path)
 				settle(page)
-				page.screenshot(path=str(OUT / f"{name}{suffix}-{size_name}.png"))
-				print("wrote", OUT / f"{name}{suffix}-{size_name}.png")
+				page.screenshot(path=str(out / f"{name}{suffix}-{size_name}.png"))
+				print("wrote", out / f"{name}{suffix}-{size_name}.png")
 			if not args.only or "recommendations" in args.only:
 				recommended = first_name(args.url, "Customer Recommendation", session)
 				customer = _customer_of(args.url, session, recommended)
-				page.goto(args.url + f"/app/customer-profile/{urllib.request.quote(customer)}")
+				page.goto(args.url + f"{desk}/customer-profile/{urllib.request.quote(customer)}")
 				settle(page)
 				page.locator(".form-tabs .nav-link", has_text="Purchases").first.click()
 				time.sleep(1)
 				page.locator("[data-fieldname='recommendations_html']").first.scroll_into_view_if_needed()
 				time.sleep(1)
-				page.screenshot(path=str(OUT / f"recommendations{suffix}-{size_name}.png"))
-				print("wrote", OUT / f"recommendations{suffix}-{size_name}.png")
+				page.screenshot(path=str(out / f"recommendations{suffix}-{size_name}.png"))
+				print("wrote", out / f"recommendations{suffix}-{size_name}.png")
 			if not args.only or "log-interaction" in args.only:
 				page.goto(args.url + shots["profile"])
 				settle(page)
 				page.locator(".crm-log-interaction").click()
 				page.locator(".modal.show").wait_for()
 				time.sleep(1)
-				page.screenshot(path=str(OUT / f"log-interaction{suffix}-{size_name}.png"))
-				print("wrote", OUT / f"log-interaction{suffix}-{size_name}.png")
+				page.screenshot(path=str(out / f"log-interaction{suffix}-{size_name}.png"))
+				print("wrote", out / f"log-interaction{suffix}-{size_name}.png")
 			if previous:
 				set_language(args.url, session, args.user, previous)
 			context.close()

@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.analytics import figures
+from crm_profiles.compat import sql_fn
 from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
 from crm_profiles.utils import args
 
@@ -138,7 +139,11 @@ def get_rfm_segments() -> list[dict]:
 	return frappe.get_list(
 		PROFILE,
 		filters={"rfm_segment": ("is", "set")},
-		fields=["rfm_segment", "count(name) as customers", "sum(lifetime_value) as lifetime_value"],
+		fields=[
+			"rfm_segment",
+			sql_fn("COUNT", "name", "customers"),
+			sql_fn("SUM", "lifetime_value", "lifetime_value"),
+		],
 		group_by="rfm_segment",
 		order_by="customers desc",
 	)

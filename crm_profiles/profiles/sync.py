@@ -18,6 +18,8 @@ from frappe.model.rename_doc import (
 )
 from frappe.utils import now_datetime
 
+from crm_profiles.compat import LEAD_SOURCE_FIELD
+
 PROFILE = "Customer Profile"
 INTERACTION = "Customer Interaction"
 
@@ -34,13 +36,13 @@ _INSERT_MISSING_PROFILES = """
 		c.name, c.customer_name, c.customer_group, c.territory, c.industry,
 		c.customer_primary_contact, ct.full_name, ct.designation, c.email_id, c.mobile_no,
 		if(c.customer_type = 'Individual', null, c.customer_name),
-		c.customer_primary_address, c.primary_address, c.website, c.account_manager, ld.source, 'Prospect'
+		c.customer_primary_address, c.primary_address, c.website, c.account_manager, ld.{lead_source}, 'Prospect'
 	from `tabCustomer` c
 	left join `tabCustomer Profile` p on p.name = c.name
 	left join `tabContact` ct on ct.name = c.customer_primary_contact
 	left join `tabLead` ld on ld.name = c.lead_name
 	where p.name is null {condition}
-"""
+""".replace("{lead_source}", LEAD_SOURCE_FIELD)
 
 
 def auto_create_enabled() -> bool:

@@ -6,6 +6,8 @@ import frappe
 import pytest
 from support.factories import TEST_PASSWORD, make_customer, make_user, unique
 
+from crm_profiles.compat import DESK_PATH, desk_url
+
 USER = "crm.browser@crm-profiles.test"
 
 
@@ -36,9 +38,9 @@ def test_log_an_interaction_and_see_it_on_the_timeline(browser, site_url, custom
 		page.fill("#login_email", USER)
 		page.fill("#login_password", TEST_PASSWORD)
 		page.click(".btn-login")
-		page.wait_for_url("**/app**", timeout=30_000)
+		page.wait_for_url(f"**{DESK_PATH}**", timeout=30_000)
 
-		page.goto(f"{site_url}/app/customer-profile/{customer}")
+		page.goto(f"{site_url}{desk_url('customer-profile')}/{customer}")
 		page.locator(".crm-log-interaction").click(timeout=30_000)
 
 		dialog = page.locator(".modal.show")
@@ -48,7 +50,7 @@ def test_log_an_interaction_and_see_it_on_the_timeline(browser, site_url, custom
 		dialog.locator(".btn-primary", has_text="Save").click()
 		page.wait_for_function("() => !document.querySelector('.modal.show')", timeout=15_000)
 
-		page.goto(f"{site_url}/app/customer-profile/{customer}")
+		page.goto(f"{site_url}{desk_url('customer-profile')}/{customer}")
 		page.locator(".crm-log-interaction").wait_for(timeout=30_000)
 		page.locator(".form-tabs .nav-link", has_text="Engagement").click()
 		page.locator('[data-fieldname="timeline_html"]').get_by_text(subject).wait_for(timeout=20_000)

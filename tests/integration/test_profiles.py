@@ -133,16 +133,23 @@ def test_deleting_a_customer_with_interactions_is_blocked():
 	assert frappe.db.exists(PROFILE, customer.name)
 
 
-def test_lead_conversion_creates_profile():
+def test_lead_conversion_creates_profile_with_the_leads_source():
+	"""Lead's source is `source` -> Lead Source on v15 and `utm_source` -> UTM Source on v16."""
 	from erpnext.crm.doctype.lead.lead import make_customer as customer_from_lead
 
+	from crm_profiles.compat import LEAD_SOURCE_DOCTYPE, LEAD_SOURCE_FIELD
+
+	source = unique("_CRM Trade Fair")
+	frappe.get_doc({"doctype": LEAD_SOURCE_DOCTYPE, "source_name": source, "name": source}).insert(
+		ignore_permissions=True  # test set-up: a source record, as an admin would make it
+	)
 	lead = frappe.get_doc(
 		{
 			"doctype": "Lead",
 			"first_name": "Wang",
 			"last_name": "Fang",
 			"company_name": unique("_CRM Lead Co"),
-			"source": None,
+			LEAD_SOURCE_FIELD: source,
 		}
 	).insert(ignore_permissions=True)
 	customer = customer_from_lead(lead.name)
@@ -150,6 +157,8 @@ def test_lead_conversion_creates_profile():
 	customer.territory = "All Territories"
 	customer.insert(ignore_permissions=True)
 	assert profile_count(customer.name) == 1
+	assert frappe.db.get_value(PROFILE, customer.name, "source") == source
+	assert frappe.get_meta(PROFILE).get_field("source").options == LEAD_SOURCE_DOCTYPE
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ def _json_strings(path: Path) -> set[str]:
 			"Dashboard Chart",
 			"Module Onboarding",
 			"Onboarding Step",
+			"Workspace Sidebar",
+			"Desktop Icon",
 		):
 			for key in (
 				"name",
@@ -64,7 +66,7 @@ def _json_strings(path: Path) -> set[str]:
 			):
 				if doc.get(key):
 					found.add(doc[key])
-			for link in doc.get("links", []) + doc.get("shortcuts", []):
+			for link in doc.get("links", []) + doc.get("shortcuts", []) + doc.get("items", []):
 				if link.get("label"):
 					found.add(link["label"])
 	return found
@@ -86,6 +88,8 @@ def app_strings() -> set[str]:
 			"onboarding_step",
 			"number_card",
 			"dashboard_chart",
+			"workspace_sidebar",
+			"desktop_icon",
 		)
 		if any(kind in path.parts for kind in kinds):
 			strings |= _json_strings(path)

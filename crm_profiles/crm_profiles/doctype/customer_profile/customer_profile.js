@@ -176,13 +176,12 @@ function crm_profiles_render_purchases(frm) {
 							.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`)
 							.join("")}</tbody></table>`
 					: `<p class="text-muted">${__("No orders yet")}</p>`;
-			const route = frappe.router.slug(message.doctype);
 			frm.get_field("purchase_history_html").$wrapper.html(
 				`<h6>${__("Top 5 Items by Value")}</h6>` +
 					table(
 						[__("Item"), __("Quantity"), __("Value")],
 						message.top_items.map((i) => [
-							`<a href="/app/item/${encodeURIComponent(i.item_code)}">${esc(i.item_name || i.item_code)}</a>`,
+							`<a href="${frappe.utils.get_form_link("Item", i.item_code)}">${esc(i.item_name || i.item_code)}</a>`,
 							format_number(i.qty),
 							money(i.value),
 						]),
@@ -191,7 +190,7 @@ function crm_profiles_render_purchases(frm) {
 					table(
 						[__("Order"), __("Date"), __("Company"), __("Value"), __("Status")],
 						message.recent_orders.map((o) => [
-							`<a href="/app/${route}/${encodeURIComponent(o.name)}">${esc(o.name)}</a>`,
+							`<a href="${frappe.utils.get_form_link(message.doctype, o.name)}">${esc(o.name)}</a>`,
 							frappe.datetime.str_to_user(o.date),
 							esc(o.company),
 							money(o.base_value),
@@ -266,7 +265,7 @@ function crm_profiles_render_timeline(frm) {
 					$list.append(`<div class="crm-timeline-item" style="padding:6px 0;border-bottom:1px solid var(--border-color)">
 						<span class="text-muted small">${e(frappe.datetime.str_to_user(item.at))}</span>
 						<span class="indicator-pill gray small">${e(item.kind_label)}</span>
-						<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(item.name)}">${e(item.title || item.name)}</a>
+						<a href="${frappe.utils.get_form_link(doctype, item.name)}">${e(item.title || item.name)}</a>
 						<span class="text-muted small">${e(item.detail || "")} ${e(item.status || "")}</span>
 					</div>`);
 				}

@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, getdate, nowdate
 
+from crm_profiles.compat import extract, sql_fn
 from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
 
 INTERACTION = "Customer Interaction"
@@ -17,7 +20,8 @@ GROUP_FIELDS = {
 	"User": "interaction_owner",
 	"Direction": "direction",
 }
-PERIOD_FORMATS = {"Monthly": "%Y-%m", "Weekly": "%x-W%v"}
+# Period labels: "2026-03" for a month, "2026-W09" for an ISO week (as MariaDB's '%x-W%v').
+PERIOD_FORMATS = {"Monthly": "{0:04d}-{1:02d}", "Weekly": "{2:04d}-W{3:02d}"}
 
 
 def execute(filters: dict | None = None):
@@ -60,27 +64,39 @@ def interaction_conditions(filters: frappe._dict) -> list[list]:
 
 def get_data(filters: frappe._dict) -> tuple[list[str], list[dict]]:
 	field = GROUP_FIELDS[filters.group_by]
+	# Counted per group and day (at most one row per day and group), then summed per week or month here:
+	# EXTRACT is the date function that both Frappe 15 and 16 let get_list use.
 	counts = frappe.get_list(
 		INTERACTION,
 		fields=[
-			f"{field} as `group`",
-			f"date_format(interaction_date, '{PERIOD_FORMATS[filters.period]}') as period",
-			"count(name) as interactions",
+			f"{field} as group_key",
+			extract("YEAR_MONTH", "interaction_date", "ym"),
+			extract("DAY", "interaction_date", "dd"),
+			sql_fn("COUNT", "name", "interactions"),
 		],
 		filters=interaction_conditions(filters),
-		group_by="`group`, period",
-		order_by="period asc",
+		group_by="group_key, ym, dd",
+		order_by="ym asc",
+		limit_page_length=0,
 	)
-	periods = sorted({c.period for c in counts})
+	periods: set[str] = set()
 	rows: dict[str, dict] = {}
 	for c in counts:
-		label = c.group or _("Not Set")
+		period = period_of(int(c.ym), int(c.dd), filters.period)
+		periods.add(period)
+		label = c.group_key or _("Not Set")
 		row = rows.setdefault(
 			label, {"group": _(label) if field != "interaction_owner" else label, "total": 0}
 		)
-		row[period_key(c.period)] = c.interactions
+		row[period_key(period)] = row.get(period_key(period), 0) + c.interactions
 		row["total"] += c.interactions
-	return periods, sorted(rows.values(), key=lambda r: -r["total"])
+	return sorted(periods), sorted(rows.values(), key=lambda r: -r["total"])
+
+
+def period_of(year_month: int, day: int, period: str) -> str:
+	year, month = divmod(year_month, 100)
+	iso_year, iso_week, _weekday = datetime.date(year, month, day).isocalendar()
+	return PERIOD_FORMATS[period].format(year, month, iso_year, iso_week)
 
 
 def period_key(period: str) -> str:

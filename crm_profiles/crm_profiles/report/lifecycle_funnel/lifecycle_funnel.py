@@ -7,6 +7,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from crm_profiles.compat import sql_fn
 from crm_profiles.reports.common import PROFILE, STAGES, as_filters, profile_conditions
 
 
@@ -33,9 +34,9 @@ def get_data(filters: frappe._dict) -> list[dict]:
 			PROFILE,
 			fields=[
 				"lifecycle_stage",
-				"count(name) as customers",
-				"sum(window_value) as window_value",
-				"sum(lifetime_value) as lifetime_value",
+				sql_fn("COUNT", "name", "customers"),
+				sql_fn("SUM", "window_value", "window_value"),
+				sql_fn("SUM", "lifetime_value", "lifetime_value"),
 			],
 			filters=profile_conditions(filters),
 			group_by="lifecycle_stage",

@@ -13,6 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, cint, getdate, nowdate
 
+from crm_profiles.compat import extract
 from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
 
 MONTHS = 12
@@ -28,9 +29,10 @@ def execute(filters: dict | None = None):
 	return get_columns(months), rows, None, get_chart(rows, months), get_summary(rows)
 
 
-def month_index(ym: str) -> int:
-	year, month = ym.split("-")
-	return int(year) * 12 + int(month) - 1
+def month_index(ym: str | int) -> int:
+	"""Months since year 0 of "2026-03" or of 202603 (SQL's EXTRACT(YEAR_MONTH ...))."""
+	year, month = divmod(int(ym), 100) if str(ym).isdigit() else map(int, str(ym).split("-"))
+	return year * 12 + month - 1
 
 
 def order_conditions(filters: frappe._dict) -> list[list]:
@@ -48,7 +50,7 @@ def order_conditions(filters: frappe._dict) -> list[list]:
 def get_data(filters: frappe._dict, months: int) -> list[dict]:
 	pairs = frappe.get_list(
 		"Sales Order",
-		fields=["customer", "date_format(transaction_date, '%Y-%m') as ym"],
+		fields=["customer", extract("YEAR_MONTH", "transaction_date", "ym")],
 		filters=order_conditions(filters),
 		group_by="customer, ym",
 		limit_page_length=0,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from crm_profiles.compat import sql_fn
 from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions
 
 
@@ -46,10 +47,10 @@ def segment_rows(conditions: list) -> list[dict]:
 		PROFILE,
 		fields=[
 			"rfm_segment",
-			"count(name) as customers",
-			"sum(lifetime_value) as lifetime_value",
-			"sum(order_count) as orders",
-			"avg(days_since_last_order) as avg_recency",
+			sql_fn("COUNT", "name", "customers"),
+			sql_fn("SUM", "lifetime_value", "lifetime_value"),
+			sql_fn("SUM", "order_count", "orders"),
+			sql_fn("AVG", "days_since_last_order", "avg_recency"),
 		],
 		filters=conditions,
 		group_by="rfm_segment",

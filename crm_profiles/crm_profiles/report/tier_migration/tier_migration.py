@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, getdate, nowdate
 
+from crm_profiles.compat import sql_fn
 from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
 
 CHANGE = "Customer Profile Change"
@@ -45,18 +46,25 @@ def get_data(filters: frappe._dict) -> list[dict]:
 		["changed_on", "<", add_days(getdate(filters.to_date), 1)],
 	]
 	conditions.append(["customer_profile", "in", visible or [""]])
-	changes = frappe.get_list(
+	# One row per (from, to, customer): moves add up, customers are counted once (no COUNT(DISTINCT) in
+	# v16's get_list).
+	per_customer = frappe.get_list(
 		CHANGE,
-		fields=[
-			"from_value",
-			"to_value",
-			"count(name) as moves",
-			"count(distinct customer_profile) as customers",
-		],
+		fields=["from_value", "to_value", "customer_profile", sql_fn("COUNT", "name", "moves")],
 		filters=conditions,
-		group_by="from_value, to_value",
-		order_by="moves desc",
+		group_by="from_value, to_value, customer_profile",
+		order_by="from_value asc",
+		limit_page_length=0,
 	)
+	grouped: dict[tuple, frappe._dict] = {}
+	for row in per_customer:
+		change = grouped.setdefault(
+			(row.from_value, row.to_value),
+			frappe._dict(from_value=row.from_value, to_value=row.to_value, moves=0, customers=0),
+		)
+		change.moves += row.moves
+		change.customers += 1
+	changes = sorted(grouped.values(), key=lambda c: (-c.moves, c.from_value or "", c.to_value or ""))
 	ranks = dict(frappe.get_all("Customer Tier", fields=["name", "rank"], as_list=True))
 	rows = []
 	for change in changes:

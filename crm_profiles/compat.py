@@ -1,0 +1,85 @@
+"""Everything that differs between Frappe/ERPNext 15 and 16, in one place.
+
+The rest of the app imports these names and never asks which version it runs on. Each entry says what
+changed in v16, so the v15 branch of it can be deleted when v15 is no longer supported.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _frappe_major() -> int:
+	try:
+		import frappe
+
+		version = frappe.__version__
+	except ImportError:  # unit tests without a bench: assume the newest supported major
+		return 16
+	match = re.match(r"(\d+)\.", version)
+	return int(match.group(1)) if match else 16
+
+
+FRAPPE_MAJOR = _frappe_major()
+V16 = FRAPPE_MAJOR >= 16
+
+# The desk moved from /app to /desk in v16 (/app/... answers 301 to /desk/...).
+DESK_PATH = "/desk" if V16 else "/app"
+
+# v16 (ERPNext's patch v15_0.migrate_to_utm_analytics) replaced Lead's `source` (Link to Lead Source) by
+# `utm_source` (Link to Frappe's UTM Source) and deleted the Lead Source DocType.
+LEAD_SOURCE_DOCTYPE = "UTM Source" if V16 else "Lead Source"
+LEAD_SOURCE_FIELD = "utm_source" if V16 else "source"
+
+# Link fields of our DocTypes whose target DocType is named differently per version. The DocType JSON
+# holds the v15 name; install and migrate point the field at this version's DocType (a Property Setter).
+LINK_OPTIONS = {("Customer Profile", "source"): LEAD_SOURCE_DOCTYPE}
+
+# v16's get_list/get_all refuse SQL functions written as strings ("count(name) as n"): they take
+# query-builder dicts ({"COUNT": "name", "as": "n"}). v15's get_list only takes the strings.
+SQL_FUNCTIONS = frozenset({"COUNT", "SUM", "AVG", "MAX", "MIN"})
+
+
+def desk_url(route: str = "") -> str:
+	"""A desk address: ``desk_url("customer-profile/X")`` is ``/app/customer-profile/X`` on v15."""
+	route = route.lstrip("/")
+	return f"{DESK_PATH}/{route}" if route else DESK_PATH
+
+
+def sql_fn(function: str, field: str, alias: str) -> str | dict:
+	"""A get_list field that applies an aggregate SQL function: ``sql_fn("count", "name", "n")``."""
+	function = function.upper()
+	if function not in SQL_FUNCTIONS:
+		raise ValueError(f"unsupported SQL function {function}")
+	if V16:
+		return {function: field, "as": alias}
+	return f"{function.lower()}({field}) as {alias}"
+
+
+def extract(unit: str, field: str, alias: str) -> str | dict:
+	"""A get_list field ``EXTRACT(unit FROM field)``, e.g. ``extract("YEAR_MONTH", "posting_date", "ym")``
+	gives 202603 for a date in March 2026. Same value on both versions."""
+	unit = unit.upper()
+	if not re.fullmatch(r"[A-Z_]+", unit):
+		raise ValueError(f"invalid EXTRACT unit {unit}")
+	if V16:
+		return {"EXTRACT": [f"'{unit}'", field], "as": alias}
+	return f"extract({unit} from {field}) as {alias}"
+
+
+def apply_link_options() -> None:
+	"""Point the fields of ``LINK_OPTIONS`` at the DocType this version has (after install and migrate)."""
+	import frappe
+	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+
+	for (doctype, fieldname), target in LINK_OPTIONS.items():
+		in_json = frappe.db.get_value("DocField", {"parent": doctype, "fieldname": fieldname}, "options")
+		setter = {"doc_type": doctype, "field_name": fieldname, "property": "options"}
+		if in_json == target:
+			for name in frappe.get_all("Property Setter", filters=setter, pluck="name"):
+				frappe.delete_doc("Property Setter", name, ignore_permissions=True, force=True)
+		elif frappe.db.get_value("Property Setter", setter, "value") != target:
+			make_property_setter(
+				doctype, fieldname, "options", target, "Link", validate_fields_for_doctype=False
+			)
+		frappe.clear_cache(doctype=doctype)
