@@ -10,7 +10,7 @@ the desk's save, Data Import, bulk edit), because they all end in ``Document.ins
    read from the meta, so a new read-only field is covered without a code change) is reset on insert
    and restored from the database on update before ``validate`` runs; the controller, the engines and
    Frappe's ``fetch_from`` then compute it again. Code of the app that creates a document with such
-   values itself sets ``doc.flags.computed_by_server``.
+   values itself sets ``doc.flags.computed_by_server`` (or writes with ``ignore_permissions``).
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def _empty(df):
 
 def keep_computed_fields(doc) -> None:
 	"""before_validate: whatever the writer sent for a computed field is dropped."""
-	if doc.flags.computed_by_server:
-		return
+	if doc.flags.computed_by_server or doc.flags.ignore_permissions:
+		return  # server code writing its own values; no request reaches a document with these flags
 	computed = computed_fields(doc.doctype)
 	computed_names = {df.fieldname for df in computed}
 	fields = [df for df in computed if not _fetched_now(doc, df, computed_names)]
