@@ -164,9 +164,7 @@ def test_workspace_shows_number_cards_charts_and_onboarding(desk, customer):
 	charts = desk.page.locator(".widget.dashboard-widget-box")
 	assert charts.count() == len(CHARTS)
 	for i in range(charts.count()):
-		charts.nth(i).locator(
-			".chart-container svg, .chart-empty-state, .chart-loading-state"
-		).first.wait_for(timeout=READY_TIMEOUT)
+		charts.nth(i).locator(".widget-body svg, .chart-empty-state").first.wait_for(timeout=READY_TIMEOUT)
 	assert desk.page.locator(".widget.onboarding-widget-box").count() == 1
 	desk.assert_clean("workspace")
 
