@@ -64,7 +64,19 @@ def extract(unit: str, field: str, alias: str) -> str | dict:
 		raise ValueError(f"invalid EXTRACT unit {unit}")
 	if V16:
 		return {"EXTRACT": [f"'{unit}'", field], "as": alias}
-	return f"extract({unit} from {field}) as {alias}"
+	# Frappe 15's get_list silently drops a field with " from " in it (it reads as a subquery), so
+	# EXTRACT is spelled with the date functions it accepts; the values are the same.
+	if not re.fullmatch(r"[a-z_]+", field):
+		raise ValueError(f"invalid field {field}")
+	v15 = {
+		"YEAR_MONTH": f"year({field}) * 100 + month({field})",
+		"YEAR": f"year({field})",
+		"MONTH": f"month({field})",
+		"DAY": f"dayofmonth({field})",
+	}
+	if unit not in v15:
+		raise ValueError(f"EXTRACT unit {unit} is not mapped for Frappe 15")
+	return f"{v15[unit]} as {alias}"
 
 
 def apply_link_options() -> None:

@@ -38,6 +38,32 @@ def custom_fields():
 	)
 	frappe.clear_cache(doctype=PROFILE)
 	frappe.clear_cache(doctype=INTERACTION)
+	yield
+	_drop_committed_schema(
+		custom_fields=[f"{PROFILE}-loyalty_card_no", f"{INTERACTION}-campaign_code"], workflows=[]
+	)
+
+
+def _drop_committed_schema(custom_fields: list[str], workflows: list[str]) -> None:
+	"""Adding a column commits (DDL), so what a test made with it outlives the rollback: remove it, or
+	every later test and run sees an extra field or an active workflow on the profile."""
+	frappe.db.rollback()
+	for name in workflows:
+		frappe.delete_doc("Workflow", name, force=True, ignore_missing=True)
+	for name in custom_fields:
+		frappe.delete_doc("Custom Field", name, force=True, ignore_missing=True)
+	frappe.db.commit()
+	frappe.clear_cache(doctype=PROFILE)
+	frappe.clear_cache(doctype=INTERACTION)
+
+
+@pytest.fixture
+def review_workflow_cleanup():
+	yield
+	names = frappe.get_all(
+		"Workflow", filters={"workflow_name": ("like", "_CRM Profile Review%")}, pluck="name"
+	)
+	_drop_committed_schema(custom_fields=[f"{PROFILE}-crm_review_state"], workflows=names)
 
 
 def test_custom_fields_reach_form_filters_report_builder_and_import_template(custom_fields):
@@ -74,7 +100,7 @@ def test_custom_fields_reach_form_filters_report_builder_and_import_template(cus
 	assert "Loyalty Card No" in header
 
 
-def test_admin_can_add_a_workflow_and_a_notification_on_our_doctypes():
+def test_admin_can_add_a_workflow_and_a_notification_on_our_doctypes(review_workflow_cleanup):
 	for state in ("Draft Review", "Reviewed"):
 		if not frappe.db.exists("Workflow State", state):
 			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state}).insert()
