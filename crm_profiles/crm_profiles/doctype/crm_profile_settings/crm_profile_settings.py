@@ -38,6 +38,7 @@ class CRMProfileSettings(AppDocument):
 		capture_emails: DF.Check
 		capture_issues: DF.Check
 		capture_meetings: DF.Check
+		capture_personal_emails: DF.Check
 		churned_days: DF.Int
 		complaint_response_hours: DF.Int
 		completeness_weights: DF.Code | None
@@ -52,6 +53,7 @@ class CRMProfileSettings(AppDocument):
 		new_customer_days: DF.Int
 		order_value: DF.Literal["Net Total", "Grand Total"]
 		recency_thresholds: DF.Data | None
+		reorder_follow_ups: DF.Check
 		restrict_profiles_to_owner: DF.Check
 		review_interval_days: DF.Int
 		rfm_cut_points: DF.SmallText | None

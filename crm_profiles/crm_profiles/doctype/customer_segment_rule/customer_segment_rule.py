@@ -21,6 +21,9 @@ class CustomerSegmentRule(Document):
 		item_code: DF.Link | None
 		item_group: DF.Link | None
 		last_days: DF.Int
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
 		preference: DF.Data | None
 		preference_category: DF.Literal[
 			"", "Product", "Service", "Communication", "Delivery", "Payment", "Pricing", "Other"
