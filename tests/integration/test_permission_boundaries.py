@@ -194,6 +194,11 @@ def test_timeline_issues_pass_the_issue_rules(world):
 		assert r.status_code == 200, r.text[:300]
 		listed = any(i["name"] == issue for i in r.json["message"]["items"])
 		assert listed == can_read, (user, listed, can_read)
+		# A doctype the user may not read is left out quietly: no "No permission" dialog on the desk.
+		assert "No permission" not in r.json.get("_server_messages", ""), (
+			user,
+			r.json.get("_server_messages"),
+		)
 
 
 # ---------------------------------------------------------------------------------------------
