@@ -82,7 +82,7 @@ class Desk:
 	def settle(self) -> None:
 		self.page.wait_for_function(
 			# the print view is a web page without the desk's request counter
-			"() => window.frappe && (!frappe.request || frappe.request.ajax_count === 0)",
+			"() => !window.frappe || !frappe.request || frappe.request.ajax_count === 0",
 			timeout=READY_TIMEOUT,
 		)
 		self.page.wait_for_timeout(300)
