@@ -208,6 +208,9 @@ REPORT_FILTERS: dict[str, Callable[[Any, str], Any]] = {
 	"user": link,
 	"customer": link,
 	"company": link,
+	"customer_campaign": link,
+	"customer_segment": link,
+	"item_code": link,
 	# Selects and short text
 	"lifecycle_stage": lambda v, f: choice(v, f, STAGES),
 	"rfm_segment": lambda v, f: text(v, f, max_length=NAME_LENGTH),
@@ -223,6 +226,7 @@ REPORT_FILTERS: dict[str, Callable[[Any, str], Any]] = {
 	"min_days": lambda v, f: integer(v, f, minimum=0, maximum=36500),
 	"stale_days": lambda v, f: integer(v, f, minimum=0, maximum=36500),
 	"months": lambda v, f: integer(v, f, minimum=1, maximum=120),
+	"days": lambda v, f: integer(v, f, minimum=1, maximum=3650),
 }
 
 
