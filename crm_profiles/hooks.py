@@ -150,14 +150,11 @@ has_permission = {
 }
 
 # The form's change history (docinfo.versions) without values of fields the reader may not read
+# and the app's reports refuse filters that are not one JSON object with a 417 (Frappe answers 500);
+# every other report runs Frappe's own method unchanged
 override_whitelisted_methods = {
 	"frappe.desk.form.load.getdoc": "crm_profiles.privacy.versions.getdoc",
 	"frappe.desk.form.load.get_docinfo": "crm_profiles.privacy.versions.get_docinfo",
-}
-
-# The app's reports refuse filters that are not one JSON object with a 417 (Frappe answers 500);
-# every other report runs Frappe's own method unchanged
-override_whitelisted_methods = {
 	"frappe.desk.query_report.run": "crm_profiles.overrides.query_report.run",
 }
 

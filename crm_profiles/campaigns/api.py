@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.campaigns import audience
+from crm_profiles.utils import args
 
 
 def _check_write(campaign: str) -> None:
@@ -20,16 +21,14 @@ def _check_write(campaign: str) -> None:
 @frappe.whitelist(methods=["POST"])
 def prepare_audience(campaign: str) -> dict:
 	"""Draw the control group and fill the campaign's Email Group with the contacted members."""
+	campaign = args.name(campaign, "campaign")
 	_check_write(campaign)
 	return audience.prepare(campaign)
 
 
 @frappe.whitelist(methods=["POST"])
 def mark_as_sent(campaign: str, sent_on: str | None = None) -> None:
+	campaign = args.name(campaign, "campaign")
+	sent_on = args.a_date(sent_on, "sent_on")
 	_check_write(campaign)
-	if sent_on:
-		try:
-			frappe.utils.getdate(sent_on)
-		except Exception:
-			frappe.throw(_("{0} is not a valid date.").format(frappe.bold(_("Sent On"))))
-	audience.mark_sent(campaign, sent_on)
+	audience.mark_sent(campaign, str(sent_on) if sent_on else None)

@@ -11,17 +11,26 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe import _
 from frappe.desk.form import load
+from frappe.model.document import Document
+
+from crm_profiles.utils import args
 
 
 @frappe.whitelist()
 def getdoc(doctype: str, name: str):
+	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
 	load.getdoc(doctype, name)
 	redact_response_versions(doctype)
 
 
 @frappe.whitelist()
 def get_docinfo(doc=None, doctype: str | None = None, name: str | None = None):
+	if doc is None:
+		doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	elif not isinstance(doc, Document):  # over HTTP only doctype and name make sense
+		args.fail("doc", _("must not be sent; send doctype and name"))
 	load.get_docinfo(doc, doctype, name)
 	redact_response_versions(doctype or (doc and doc.doctype))
 

@@ -7,6 +7,7 @@ from frappe import _
 from frappe.utils import flt, formatdate
 
 from crm_profiles.recommendations.engine import CROSS_SELL, RECOMMENDATION, REORDER_DUE
+from crm_profiles.utils import args
 
 
 def reason(row) -> str:
@@ -25,6 +26,7 @@ def reason(row) -> str:
 @frappe.whitelist()
 @frappe.read_only()
 def get_recommendations(customer: str) -> dict:
+	customer = args.name(customer, "customer")
 	if not frappe.has_permission("Customer Profile", "read", customer):
 		frappe.throw(
 			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),

@@ -11,6 +11,7 @@ from frappe.utils import cint, now_datetime
 from crm_profiles.segments import email_group, membership
 from crm_profiles.segments.membership import SEGMENT, Definition
 from crm_profiles.segments.rules import check_rule, parse_filters
+from crm_profiles.utils import args
 
 
 def _definition(segment: str | None, filters_json: str | None, rules: str | list | None) -> Definition:
@@ -64,6 +65,10 @@ def get_members_preview(
 	segment: str | None = None, filters_json: str | None = None, rules: str | None = None, limit: int = 20
 ) -> dict:
 	"""Live count and the first members, as the calling user may see them."""
+	segment = args.name(segment, "segment", required=False)
+	filters_json = args.text(filters_json, "filters_json", max_length=100_000)
+	rules = args.text(rules, "rules", max_length=100_000)
+	limit = args.integer(limit, "limit", minimum=1, maximum=100, default=20)
 	_check("read", segment)
 	definition = _definition(segment, filters_json, rules)
 	limit = max(1, min(cint(limit), 100))
@@ -76,6 +81,7 @@ def get_members_preview(
 @frappe.whitelist(methods=["POST"])
 def refresh_segment(segment: str) -> dict:
 	"""Refresh Membership button: store the membership now and say who joined and left."""
+	segment = args.name(segment, "segment")
 	_check("write", segment)
 	return membership.refresh(segment)
 
@@ -83,6 +89,7 @@ def refresh_segment(segment: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def sync_to_email_group(segment: str) -> dict:
 	"""Sync Email Group button: the segment's consenting members become the group's subscribers."""
+	segment = args.name(segment, "segment")
 	_check("write", segment)
 	if not frappe.has_permission("Email Group", "write"):
 		frappe.throw(_("Not permitted to change Email Groups."), frappe.PermissionError)

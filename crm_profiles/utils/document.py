@@ -25,11 +25,22 @@ from crm_profiles.utils.validation import validate_value_types
 class AppDocument(Document):
 	def insert(self, *args, **kwargs):
 		validate_value_types(self)
+		self._drop_written_computed_fields(args, kwargs)
 		return super().insert(*args, **kwargs)
 
 	def save(self, *args, **kwargs):
 		validate_value_types(self)
+		self._drop_written_computed_fields(args, kwargs)
 		return super().save(*args, **kwargs)
+
+	def _drop_written_computed_fields(self, args: tuple, kwargs: dict) -> None:
+		"""Before Frappe's own permission and link checks: they must judge the server's values of
+		computed fields, not what a writer sent for them (before_validate drops them again after
+		Frappe has fetched its fetch_from values)."""
+		ignore = kwargs.get("ignore_permissions", args[0] if args else None)
+		if ignore or self.flags.ignore_permissions or self.flags.computed_by_server:
+			return
+		keep_computed_fields(self)
 
 	def before_validate(self):
 		keep_computed_fields(self)

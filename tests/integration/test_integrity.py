@@ -98,6 +98,25 @@ def records(site):
 		0
 	]
 	tier = frappe.get_all("Customer Tier", pluck="name", limit=1)
+	segment = frappe.get_doc(
+		{
+			"doctype": "Customer Segment",
+			"segment_name": unique("_CRM Forge Segment"),
+			"filters_json": json.dumps([[PROFILE, "customer_name", "=", customer]]),
+		}
+	).insert()
+	erp_campaign = unique("_CRM Forge Campaign")
+	frappe.get_doc({"doctype": "Campaign", "campaign_name": erp_campaign}).insert()
+	campaign = frappe.get_doc(
+		{
+			"doctype": "Customer Campaign",
+			"campaign_name": unique("_CRM Forge Customer Campaign"),
+			"segment": segment.name,
+			"campaign": erp_campaign,
+			"control_percent": 10,
+			"effect_days": 30,
+		}
+	).insert()
 	names = {
 		PROFILE: customer,
 		"Customer Interaction": interaction,
@@ -108,6 +127,8 @@ def records(site):
 		"CRM Profile Settings": "CRM Profile Settings",
 		"Duplicate Matching Rule": rule,
 		"Customer Tier": tier[0] if tier else None,
+		"Customer Segment": segment.name,
+		"Customer Campaign": campaign.name,
 	}
 	tokens = {"writer": api_token(WRITER), "manager": api_token(MANAGER)}
 	frappe.db.commit()
@@ -115,6 +136,9 @@ def records(site):
 		yield {"names": names, "tokens": tokens, "customer": customer, "other": other}
 	finally:
 		frappe.db.rollback()
+		frappe.db.delete("Customer Campaign", {"name": campaign.name})
+		frappe.db.delete("Campaign", {"name": erp_campaign})
+		frappe.db.delete("Customer Segment", {"name": segment.name})
 		frappe.db.delete("Customer Merge Log", {"name": log.name})
 		frappe.db.delete("Possible Duplicate", {"name": pair.name})
 		frappe.db.delete("Customer Profile Change", {"customer_profile": ("in", [customer, other])})
@@ -271,7 +295,12 @@ def test_copied_customer_fields_follow_the_customer():
 			)
 			checked += 1
 	assert checked >= 8
-	assert frappe.db.get_value("Possible Duplicate", pair.name, "customer_name_a") == doc.customer_name
+	# a pair is stored in the database's order of the two profiles: read the side that is this customer
+	stored = frappe.db.get_value(
+		"Possible Duplicate", pair.name, ["profile_a", "customer_name_a", "customer_name_b"], as_dict=True
+	)
+	side = "customer_name_a" if stored.profile_a == customer else "customer_name_b"
+	assert stored[side] == doc.customer_name
 
 
 @pytest.mark.parametrize(

@@ -188,3 +188,20 @@ def test_javascript_parses(path):
 		skip_or_fail("node is not installed: JavaScript syntax not checked")
 	proc = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
 	assert proc.returncode == 0, proc.stderr
+
+
+def test_no_hook_is_assigned_twice():
+	"""A second `name = {...}` in hooks.py silently replaces the first (a merge once dropped the
+	getdoc and get_docinfo overrides that way)."""
+	import ast
+	from collections import Counter
+
+	tree = ast.parse((APP / "hooks.py").read_text())
+	names = Counter(
+		target.id
+		for node in tree.body
+		if isinstance(node, ast.Assign)
+		for target in node.targets
+		if isinstance(target, ast.Name)
+	)
+	assert not [name for name, count in names.items() if count > 1]

@@ -3,10 +3,11 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
+
+from crm_profiles.utils.document import AppDocument
 
 
-class CustomerCampaign(Document):
+class CustomerCampaign(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

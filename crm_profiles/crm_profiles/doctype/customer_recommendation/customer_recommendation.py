@@ -1,10 +1,10 @@
 # Copyright (c) 2026, crm_profiles contributors
 # For license information, please see license.txt
 
-from frappe.model.document import Document
+from crm_profiles.utils.document import AppDocument
 
 
-class CustomerRecommendation(Document):
+class CustomerRecommendation(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -4,10 +4,11 @@
 import json
 
 import frappe
-from frappe.model.document import Document
+
+from crm_profiles.utils.document import AppDocument
 
 
-class CustomerSegment(Document):
+class CustomerSegment(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

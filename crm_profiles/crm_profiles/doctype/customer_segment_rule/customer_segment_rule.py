@@ -1,10 +1,10 @@
 # Copyright (c) 2026, crm_profiles contributors
 # For license information, please see license.txt
 
-from frappe.model.document import Document
+from crm_profiles.utils.document import AppDocument
 
 
-class CustomerSegmentRule(Document):
+class CustomerSegmentRule(AppDocument):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
