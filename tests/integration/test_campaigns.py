@@ -131,7 +131,7 @@ def test_campaign_rules_and_bad_input():
 	with pytest.raises(frappe.ValidationError, match="is required"):
 		execute({})
 	assert api.prepare_audience(campaign.name)["control"] == 0
-	with pytest.raises(frappe.ValidationError, match="not a valid date"):
+	with pytest.raises(frappe.ValidationError, match="must be a date"):
 		api.mark_as_sent(campaign.name, "not-a-date")
 	api.mark_as_sent(campaign.name, "2026-03-02")
 	with pytest.raises(frappe.ValidationError, match="sent already"):
