@@ -19,7 +19,7 @@ def _check_write(campaign: str) -> None:
 
 
 @frappe.whitelist(methods=["POST"])
-def prepare_audience(campaign: str) -> dict:
+def prepare_audience(campaign: str | None = None) -> dict:
 	"""Draw the control group and fill the campaign's Email Group with the contacted members."""
 	campaign = args.name(campaign, "campaign")
 	_check_write(campaign)
@@ -27,7 +27,7 @@ def prepare_audience(campaign: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def mark_as_sent(campaign: str, sent_on: str | None = None) -> None:
+def mark_as_sent(campaign: str | None = None, sent_on: str | None = None) -> None:
 	campaign = args.name(campaign, "campaign")
 	sent_on = args.a_date(sent_on, "sent_on")
 	_check_write(campaign)

@@ -19,8 +19,8 @@ from crm_profiles.utils import args
 
 
 @frappe.whitelist()
-def getdoc(doctype: str, name: str):
-	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+def getdoc(doctype: str | None = None, name: str | None = None):
+	doctype, name = _doctype_and_name(doctype, name)
 	load.getdoc(doctype, name)
 	redact_response_versions(doctype)
 
@@ -28,11 +28,19 @@ def getdoc(doctype: str, name: str):
 @frappe.whitelist()
 def get_docinfo(doc=None, doctype: str | None = None, name: str | None = None):
 	if doc is None:
-		doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+		doctype, name = _doctype_and_name(doctype, name)
 	elif not isinstance(doc, Document):  # over HTTP only doctype and name make sense
 		args.fail("doc", _("must not be sent; send doctype and name"))
 	load.get_docinfo(doc, doctype, name)
 	redact_response_versions(doctype or (doc and doc.doctype))
+
+
+def _doctype_and_name(doctype, name) -> tuple[str, str]:
+	"""Both required, plain text, and the doctype one that exists: a 417 naming the argument, never a 500."""
+	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	if not frappe.db.exists("DocType", doctype):
+		args.fail("doctype", _("is not a DocType"))
+	return doctype, name
 
 
 def redact_response_versions(doctype: str | None) -> None:

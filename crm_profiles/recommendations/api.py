@@ -25,7 +25,7 @@ def reason(row) -> str:
 
 @frappe.whitelist()
 @frappe.read_only()
-def get_recommendations(customer: str) -> dict:
+def get_recommendations(customer: str | None = None) -> dict:
 	customer = args.name(customer, "customer")
 	if not frappe.has_permission("Customer Profile", "read", customer):
 		frappe.throw(

@@ -79,7 +79,7 @@ def get_members_preview(
 
 
 @frappe.whitelist(methods=["POST"])
-def refresh_segment(segment: str) -> dict:
+def refresh_segment(segment: str | None = None) -> dict:
 	"""Refresh Membership button: store the membership now and say who joined and left."""
 	segment = args.name(segment, "segment")
 	_check("write", segment)
@@ -87,7 +87,7 @@ def refresh_segment(segment: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def sync_to_email_group(segment: str) -> dict:
+def sync_to_email_group(segment: str | None = None) -> dict:
 	"""Sync Email Group button: the segment's consenting members become the group's subscribers."""
 	segment = args.name(segment, "segment")
 	_check("write", segment)
