@@ -87,6 +87,30 @@ def test_every_report_runs_for_every_declared_role_and_keeps_to_the_territory(ma
 		made.add(INTERACTION, doc.name)
 	for name in (mine, theirs):
 		frappe.db.set_value("Customer Profile", name, {"lifecycle_stage": "At Risk", "order_count": 1})
+	# Campaign Effect needs a sent campaign to run at all
+	segment = frappe.get_doc(
+		{
+			"doctype": "Customer Segment",
+			"segment_name": unique("_CRM RepSegment"),
+			"filters_json": json.dumps([["Customer Profile", "territory", "=", north]]),
+		}
+	).insert(ignore_permissions=True)
+	made.add("Customer Segment", segment.name)
+	erp_campaign = made.add("Campaign", unique("_CRM RepCampaign"))
+	frappe.get_doc({"doctype": "Campaign", "campaign_name": erp_campaign}).insert(ignore_permissions=True)
+	campaign = frappe.get_doc(
+		{
+			"doctype": "Customer Campaign",
+			"campaign_name": unique("_CRM RepCustomerCampaign"),
+			"segment": segment.name,
+			"campaign": erp_campaign,
+			"control_percent": 10,
+			"effect_days": 30,
+		}
+	).insert(ignore_permissions=True)
+	campaign.db_set({"status": "Sent", "sent_on": now_datetime().date()})
+	made.add("Customer Campaign", campaign.name)
+	report_filters = {**REPORT_FILTERS, "Campaign Effect": {"customer_campaign": campaign.name}}
 	runs = []
 	for report in _reports():
 		for role in [r["role"] for r in report["roles"]]:
@@ -102,7 +126,7 @@ def test_every_report_runs_for_every_declared_role_and_keeps_to_the_territory(ma
 			"POST",
 			"/api/method/frappe.desk.query_report.run",
 			tokens[user],
-			json={"report_name": report_name, "filters": REPORT_FILTERS.get(report_name, {})},
+			json={"report_name": report_name, "filters": report_filters.get(report_name, {})},
 		)
 		if r.status_code != 200:
 			failures.append((report_name, user, r.status_code, r.text[-700:]))
@@ -115,7 +139,7 @@ def test_every_report_runs_for_every_declared_role_and_keeps_to_the_territory(ma
 			frappe.set_user(user)
 			try:
 				message = generate_report_result(
-					frappe.get_doc("Report", report_name), filters=REPORT_FILTERS.get(report_name, {})
+					frappe.get_doc("Report", report_name), filters=report_filters.get(report_name, {})
 				)
 			except Exception as error:
 				failures.append((report_name, user, repr(error)[:200]))

@@ -12,10 +12,11 @@ from frappe.utils import cint, flt
 
 from crm_profiles.campaigns.audience import CAMPAIGN, CONTACTED, CONTROL, effect_days
 from crm_profiles.campaigns.effect import measure
+from crm_profiles.reports.common import as_filters
 
 
 def execute(filters: dict | None = None):
-	filters = frappe._dict(filters or {})
+	filters = as_filters(filters)  # each filter coerced; a 417 naming it otherwise
 	campaign, days = validate_filters(filters)
 	arms, diff = measure(campaign.name, campaign.sent_on, days)
 	columns = get_columns()

@@ -13,11 +13,13 @@ import frappe
 from frappe import _
 from frappe.utils import date_diff, nowdate
 
+from crm_profiles.reports.common import as_filters
+
 RECOMMENDATION = "Customer Recommendation"
 
 
 def execute(filters: dict | None = None):
-	filters = frappe._dict(filters or {})
+	filters = as_filters(filters)  # each filter coerced; a 417 naming it otherwise
 	columns = get_columns()
 	data = get_data(filters)
 	return columns, data, None, None, get_summary(data)
