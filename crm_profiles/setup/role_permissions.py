@@ -2,9 +2,9 @@
 
 ERPNext gives Sales User read on Customer, Territory, Customer Group and the other masters a customer
 links to; the CRM roles get the same read (and nothing more), so every report runs for every role
-declared on it and link fields resolve. System Manager, declared on every report, gets the same read.
+declared on it and link fields resolve. System Manager and Sales Manager, declared on reports, get the same read.
 Granted once, at install or by a patch, as Custom DocPerm rows an admin may change afterwards; uninstall
-removes the CRM roles' rows and leaves System Manager's (harmless, and they may predate the app).
+removes the CRM roles' rows and leaves the others (harmless, and they may predate the app).
 """
 
 from __future__ import annotations
@@ -13,8 +13,17 @@ import frappe
 from frappe.permissions import add_permission
 
 ROLES = ("CRM Manager", "CRM User")
-GRANTED_TO = (*ROLES, "System Manager")
-READ_ON = ("Customer", "Territory", "Customer Group", "Industry Type", "Lead Source", "Contact", "Address")
+GRANTED_TO = (*ROLES, "System Manager", "Sales Manager")  # every role declared on a report
+READ_ON = (
+	"Customer",
+	"Territory",
+	"Customer Group",
+	"Industry Type",
+	"Lead Source",
+	"Contact",
+	"Address",
+	"Currency",  # the profile's Figures Currency, shown in Customer 360
+)
 
 
 def grant_master_read() -> None:
