@@ -6,7 +6,6 @@ through ``CRM_PROFILES_TEST_SITE`` (default ``crm-test.localhost``). The site is
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,6 +14,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+import checkout_sync  # noqa: E402  (shared with scripts/bootstrap)
+
 BENCH = Path(os.environ.get("FRAPPE_BENCH") or "~/frappe-bench").expanduser()
 SITE = os.environ.get("CRM_PROFILES_TEST_SITE") or "crm-test.localhost"
 APP = "crm_profiles"
@@ -70,74 +72,12 @@ def run_bench(*args: str, check: bool = True, timeout: int = 1800) -> subprocess
 	return proc
 
 
-def app_fingerprint(root: Path) -> str:
-	"""A hash of everything migrate reads: JSON, Python, hooks, fixtures, patches and translations."""
-	digest = hashlib.sha256()
-	for path in sorted((root / APP).rglob("*")):
-		if (
-			path.is_file()
-			and "__pycache__" not in path.parts
-			and path.suffix in {".py", ".json", ".txt", ".csv", ".js", ".html"}
-		):
-			digest.update(str(path.relative_to(root)).encode())
-			digest.update(path.read_bytes())
-	return digest.hexdigest()
+app_fingerprint = checkout_sync.app_fingerprint
 
 
 def sync_checkout_to_bench() -> None:
-	"""Copy this checkout into ``apps/crm_profiles`` so the site runs exactly the code under test.
-
-	A copy, not a link: the bench must keep working after a CI clone is deleted.
-	"""
-	if APP_DIR.resolve() != REPO:
-		if APP_DIR.is_symlink():
-			APP_DIR.unlink()
-		APP_DIR.mkdir(parents=True, exist_ok=True)
-		subprocess.run(
-			[
-				"rsync",
-				"-a",
-				"--delete",
-				"--exclude",
-				".git",
-				"--exclude",
-				"__pycache__",
-				"--exclude",
-				"*.egg-info",
-				"--exclude",
-				".pytest_cache",
-				"--exclude",
-				".ruff_cache",
-				"--exclude",
-				"node_modules",
-				f"{REPO}/",
-				f"{APP_DIR}/",
-			],
-			check=True,
-		)
-	probe = subprocess.run(
-		[
-			bench_python(),
-			"-c",
-			f"import {APP}, pathlib; print(pathlib.Path({APP}.__file__).resolve().parent)",
-		],
-		capture_output=True,
-		text=True,
-		cwd="/",
-	)
-	if probe.returncode != 0 or Path(probe.stdout.strip()) != (APP_DIR / APP).resolve():
-		subprocess.run(
-			[str(BENCH / "env" / "bin" / "pip"), "install", "-q", "--no-deps", "-e", str(APP_DIR)], check=True
-		)
-	apps_txt = SITES / "apps.txt"
-	apps = apps_txt.read_text().split()
-	if APP not in apps:
-		apps_txt.write_text("\n".join([*apps, APP]) + "\n")
-	assets = SITES / "assets" / APP
-	public = APP_DIR / APP / "public"
-	if public.is_dir() and not assets.exists():
-		assets.parent.mkdir(parents=True, exist_ok=True)
-		assets.symlink_to(public)
+	"""Copy this checkout into ``apps/crm_profiles`` so the site runs exactly the code under test."""
+	checkout_sync.sync_checkout(BENCH, bench_python(), REPO)
 
 
 def _root_password() -> str | None:
