@@ -40,7 +40,7 @@ def get_columns() -> list[dict]:
 	return [
 		{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200},
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 180},
-		{"fieldname": "lifecycle_stage", "label": _("Lifecycle Stage"), "fieldtype": "Data", "width": 110},
+		{"fieldname": "lifecycle_stage", "label": _("Lifecycle Stage"), "fieldtype": "Select", "width": 110},
 		{
 			"fieldname": "tier",
 			"label": _("Tier"),

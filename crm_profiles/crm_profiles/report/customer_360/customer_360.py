@@ -75,7 +75,7 @@ def get_chart(data: list[dict]) -> dict | None:
 		return None
 	counts: dict[str, int] = {}
 	for row in data:
-		key = row.get("tier") or _("No Tier")
+		key = _(row["tier"]) if row.get("tier") else _("No Tier")
 		counts[key] = counts.get(key, 0) + 1
 	labels = sorted(counts, key=lambda k: -counts[k])
 	return {

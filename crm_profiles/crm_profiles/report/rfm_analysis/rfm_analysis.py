@@ -22,7 +22,7 @@ def execute(filters: dict | None = None):
 
 def segment_columns() -> list[dict]:
 	return [
-		{"fieldname": "rfm_segment", "label": _("RFM Segment"), "fieldtype": "Data", "width": 180},
+		{"fieldname": "rfm_segment", "label": _("RFM Segment"), "fieldtype": "Select", "width": 180},
 		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "share", "label": _("Share of Customers"), "fieldtype": "Percent", "width": 140},
 		{"fieldname": "lifetime_value", "label": _("Lifetime Value"), "fieldtype": "Currency", "width": 150},
@@ -126,7 +126,7 @@ def get_summary(rows: list[dict]) -> list[dict]:
 			"indicator": "Blue",
 		}
 	]
-	for segment, colour in (("Champions", "Green"), ("At Risk", "Orange"), ("Lost", "Red")):
+	for segment, colour in (("Champions", "Green"), ("Slipping Away", "Orange"), ("Lost", "Red")):
 		row = by_segment.get(segment)
 		summary.append(
 			{
