@@ -51,6 +51,7 @@ def after_install() -> None:
 	fill_default_settings()
 	create_default_tiers()
 	backfill_profiles()
+	compute_figures()
 
 
 def after_migrate() -> None:
@@ -77,6 +78,21 @@ def backfill_profiles() -> int:
 		f"crm_profiles: created {created} customer profiles in {time.monotonic() - start:.2f}s", fg="green"
 	)
 	return created
+
+
+def compute_figures() -> dict:
+	"""Figures, tiers, stages and the RFM cut points for every profile, so that nobody with orders shows
+	R = F = M = 0 until the first nightly refresh. One grouped pass over orders, in this process."""
+	from crm_profiles.analytics.refresh import full_refresh
+
+	start = time.monotonic()
+	result = full_refresh()
+	frappe.db.commit()
+	click.secho(
+		f"crm_profiles: computed figures and RFM of {result['profiles']} profiles in {time.monotonic() - start:.2f}s",
+		fg="green",
+	)
+	return result
 
 
 def before_uninstall() -> None:
