@@ -9,7 +9,7 @@ import frappe
 
 from crm_profiles.compat import apply_link_options
 from crm_profiles.profiles.sync import create_missing_profiles
-from crm_profiles.setup.defaults import create_default_tiers, fill_default_settings
+from crm_profiles.setup.defaults import create_default_tiers, create_list_view_settings, fill_default_settings
 from crm_profiles.setup.role_permissions import grant_master_read, revoke_master_read
 from crm_profiles.setup.workflow import create_complaint_workflow, remove_complaint_workflow
 
@@ -50,6 +50,7 @@ def after_install() -> None:
 	create_complaint_workflow()
 	fill_default_settings()
 	create_default_tiers()
+	create_list_view_settings()
 	backfill_profiles()
 	compute_figures()
 
@@ -58,6 +59,7 @@ def after_migrate() -> None:
 	"""Settings added by a newer version get their defaults; nothing an admin saved is touched."""
 	apply_link_options()
 	fill_default_settings()
+	create_list_view_settings()
 
 
 def ensure_roles() -> None:
