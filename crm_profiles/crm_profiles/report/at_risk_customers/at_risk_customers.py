@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
-from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions
+from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions
 
 FIELDS = (
 	"name",
@@ -96,6 +96,7 @@ def get_chart(rows: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Value at Risk"), "values": [r.value_at_risk for r in top]}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 		"colors": ["#ff5858"],
 	}
 

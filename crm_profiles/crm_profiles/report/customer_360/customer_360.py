@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.model import no_value_fields, table_fields
 
-from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
+from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions, validate_date_range
 
 # The default columns, in reading order.
 DEFAULT_FIELDS = (
@@ -127,6 +127,7 @@ def get_chart(data: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Customers"), "values": [counts[k] for k in labels]}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 		"colors": ["#7c3aed"],
 	}
 
