@@ -9,7 +9,7 @@ import frappe
 
 from crm_profiles.compat import apply_link_options
 from crm_profiles.profiles.sync import create_missing_profiles
-from crm_profiles.setup.defaults import create_default_tiers, fill_default_settings
+from crm_profiles.setup.defaults import create_default_tiers, create_list_view_settings, fill_default_settings
 from crm_profiles.setup.role_permissions import grant_master_read, revoke_master_read
 from crm_profiles.setup.workflow import create_complaint_workflow, remove_complaint_workflow
 
@@ -50,13 +50,16 @@ def after_install() -> None:
 	create_complaint_workflow()
 	fill_default_settings()
 	create_default_tiers()
+	create_list_view_settings()
 	backfill_profiles()
+	compute_figures()
 
 
 def after_migrate() -> None:
 	"""Settings added by a newer version get their defaults; nothing an admin saved is touched."""
 	apply_link_options()
 	fill_default_settings()
+	create_list_view_settings()
 
 
 def ensure_roles() -> None:
@@ -77,6 +80,21 @@ def backfill_profiles() -> int:
 		f"crm_profiles: created {created} customer profiles in {time.monotonic() - start:.2f}s", fg="green"
 	)
 	return created
+
+
+def compute_figures() -> dict:
+	"""Figures, tiers, stages and the RFM cut points for every profile, so that nobody with orders shows
+	R = F = M = 0 until the first nightly refresh. One grouped pass over orders, in this process."""
+	from crm_profiles.analytics.refresh import full_refresh
+
+	start = time.monotonic()
+	result = full_refresh()
+	frappe.db.commit()
+	click.secho(
+		f"crm_profiles: computed figures and RFM of {result['profiles']} profiles in {time.monotonic() - start:.2f}s",
+		fg="green",
+	)
+	return result
 
 
 def before_uninstall() -> None:

@@ -500,7 +500,16 @@ def recompute_customer(customer: str, config: Config | None = None, today: date 
 	}
 	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on", CURRENCY_FIELD))
 	log_changes(rule_changes(customer, current, rules))
+	if figures["order_count"] and not has_cut_points(config):
+		# The site's first order (no full refresh has seen one yet): compute the cut points now, so this
+		# customer is not left at R = F = M = 0 until the nightly refresh.
+		rescore(config)
+		row.update(compute_scores(figures, config.cuts))
 	return row
+
+
+def has_cut_points(config: Config) -> bool:
+	return all(config.cuts.get(k) for k in ("recency", "frequency", "monetary"))
 
 
 def chunk_bounds(chunk_size: int) -> list[tuple[str | None, str | None]]:

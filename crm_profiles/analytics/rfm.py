@@ -21,29 +21,34 @@ import math
 from collections.abc import Sequence
 from itertools import pairwise
 
+# Segment names never reuse a lifecycle stage's name (``lifecycle.STAGES``), in English or in Chinese:
+# a customer can be in the stage "At Risk" and the segment "Champions", and a reader must tell them apart.
 SEGMENTS = (
 	"Champions",
-	"Loyal",
+	"Loyal Customers",
 	"Potential Loyalist",
-	"New",
+	"Recent Customers",
 	"Promising",
 	"Need Attention",
 	"About to Sleep",
-	"At Risk",
+	"Slipping Away",
 	"Cannot Lose",
 	"Hibernating",
 	"Lost",
 )
 
+# Names of segments before they were told apart from the stages; ``patches/rename_rfm_segments`` moves them.
+RENAMED_SEGMENTS = {"New": "Recent Customers", "Loyal": "Loyal Customers", "At Risk": "Slipping Away"}
+
 # The standard RFM segment map on a 5 x 5 grid: rows are R (5 = ordered most recently), columns are
 # FM = the rounded-up mean of F and M (1 = fewest and smallest orders, 5 = most and largest).
 SEGMENT_MAP: dict[int, tuple[str, str, str, str, str]] = {
-	#    FM=1            FM=2                  FM=3                  FM=4             FM=5
-	5: ("New", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"),
-	4: ("Promising", "Potential Loyalist", "Loyal", "Loyal", "Champions"),
-	3: ("Promising", "Need Attention", "Need Attention", "Loyal", "Loyal"),
-	2: ("About to Sleep", "About to Sleep", "At Risk", "At Risk", "Cannot Lose"),
-	1: ("Lost", "Hibernating", "Hibernating", "At Risk", "Cannot Lose"),
+	#    FM=1                FM=2                  FM=3                  FM=4               FM=5
+	5: ("Recent Customers", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"),
+	4: ("Promising", "Potential Loyalist", "Loyal Customers", "Loyal Customers", "Champions"),
+	3: ("Promising", "Need Attention", "Need Attention", "Loyal Customers", "Loyal Customers"),
+	2: ("About to Sleep", "About to Sleep", "Slipping Away", "Slipping Away", "Cannot Lose"),
+	1: ("Lost", "Hibernating", "Hibernating", "Slipping Away", "Cannot Lose"),
 }
 
 DEFAULT_THRESHOLDS = {

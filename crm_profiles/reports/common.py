@@ -16,6 +16,9 @@ PROFILE = "Customer Profile"
 STAGES = ("Prospect", "New", "Active", "Loyal", "At Risk", "Churned")
 TREE_FILTERS = {"territory": "Territory", "customer_group": "Customer Group"}
 EQUAL_FILTERS = ("tier", "lifecycle_stage", "account_owner", "rfm_segment")
+# Bar charts give each label 1.2 of its bar's slot (frappe-charts keeps 0.6), so short names such as
+# "At Risk" are never cut to "At ..."; long ones on a phone still are, with the full name on hover.
+BAR_AXIS = {"seriesLabelSpaceRatio": 1.2, "shortenYAxisNumbers": 1}
 
 
 def as_filters(filters: dict | None) -> frappe._dict:

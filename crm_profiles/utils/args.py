@@ -223,6 +223,8 @@ REPORT_FILTERS: dict[str, Callable[[Any, str], Any]] = {
 	"due_by": a_date,
 	# Numbers and checks
 	"include_churned": check,
+	"show_all_columns": check,
+	"include_sensitive": check,
 	"min_days": lambda v, f: integer(v, f, minimum=0, maximum=36500),
 	"stale_days": lambda v, f: integer(v, f, minimum=0, maximum=36500),
 	"months": lambda v, f: integer(v, f, minimum=1, maximum=120),

@@ -193,3 +193,62 @@ def test_demo_in_worker_processes_makes_submitted_orders_and_scores_every_profil
 	again = demo.make(customers=4, orders=24, force=True, workers=2, segments=False)
 	assert again["customers_created"] == 0 and again["customers_skipped"] == 4
 	assert frappe.db.count("Sales Order", {"customer": ("in", names)}) == len(orders)
+
+
+def _as_backfill_leaves_them(names: list[str]) -> None:
+	"""Profiles right after the install's backfill: no scores, and no cut points computed yet."""
+	frappe.db.set_single_value("CRM Profile Settings", "rfm_cut_points", "")
+	frappe.db.sql(
+		"""update `tabCustomer Profile` set recency_score = 0, frequency_score = 0, monetary_score = 0,
+		rfm_segment = null where name in %(names)s""",
+		{"names": names},
+	)
+
+
+def test_install_scores_rfm_of_customers_with_orders(monkeypatch):
+	from frappe.utils import add_days, nowdate
+	from support.sales import make_order
+
+	from crm_profiles import install
+
+	names = [make_customer(unique("_CRM Day One Co")).name for _ in range(3)]
+	for days, customer in enumerate(names):
+		for k in range(days + 1):
+			make_order(customer, add_days(nowdate(), -10 * (days + 1) - k), 100 * (days + 1))
+	without_orders = make_customer(unique("_CRM Day One Co")).name
+	_as_backfill_leaves_them([*names, without_orders])
+	monkeypatch.setattr(frappe.db, "commit", lambda *args, **kwargs: None)  # keep the test's rollback
+
+	install.compute_figures()  # what after_install runs after the backfill
+
+	scores = {
+		p.name: p
+		for p in frappe.get_all(
+			"Customer Profile",
+			filters={"name": ("in", [*names, without_orders])},
+			fields=["name", "recency_score", "frequency_score", "monetary_score", "rfm_segment"],
+		)
+	}
+	for name in names:
+		p = scores[name]
+		assert p.recency_score > 0 and p.frequency_score > 0 and p.monetary_score > 0, p
+		assert p.rfm_segment, p
+	assert (scores[without_orders].recency_score, scores[without_orders].rfm_segment) == (0, None)
+	assert frappe.db.get_single_value("CRM Profile Settings", "rfm_cut_points", cache=False)
+
+
+def test_the_first_order_on_a_fresh_site_is_scored_at_once():
+	"""A site installed without orders has no cut points: its first order computes them."""
+	from frappe.utils import add_days, nowdate
+	from support.sales import make_order
+
+	frappe.db.set_single_value("CRM Profile Settings", "rfm_mode", "Quintiles")
+	customer = make_customer(unique("_CRM Day One Co")).name
+	_as_backfill_leaves_them([customer])
+
+	make_order(customer, add_days(nowdate(), -3), 500)  # recomputes the profile inline in tests
+
+	p = frappe.db.get_value(
+		"Customer Profile", customer, ["recency_score", "frequency_score", "monetary_score", "rfm_segment"]
+	)
+	assert all(p[:3]) and p[3], p

@@ -32,7 +32,7 @@ def world():
 	customers = {}
 	spec = {
 		"n1": (north, "_CRM Test Gold", "Loyal", "Champions", 5000, 1200, 10, 5),
-		"n2": (north, "_CRM Test Silver", "At Risk", "At Risk", 3000, 0, 6, 120),
+		"n2": (north, "_CRM Test Silver", "At Risk", "Slipping Away", 3000, 0, 6, 120),
 		"n3": (north, None, "Prospect", None, 0, 0, 0, 0),
 		"s1": (south, "_CRM Test Gold", "At Risk", "Cannot Lose", 9000, 800, 12, 200),
 		"s2": (south, "_CRM Test Silver", "Churned", "Lost", 400, 0, 2, 500),
@@ -75,6 +75,48 @@ def test_customer_360_rows_and_territory_restriction(world):
 	assert {r["name"] for r in only_ours(rows, world)} == {world["n1"], world["n2"], world["n3"]}
 
 
+CUSTOMER_360_DEFAULT = [
+	"name",
+	"tier",
+	"lifecycle_stage",
+	"lifetime_value",
+	"order_count",
+	"last_order_date",
+	"last_interaction_on",
+	"account_owner",
+	"territory",
+	"rfm_segment",
+]
+SENSITIVE = {"birthday", "personal_id", "private_notes"}
+
+
+def test_customer_360_shows_ten_columns_with_amounts_in_the_profiles_currency(world):
+	columns, rows, _msg, _chart, summary = run("Customer 360", {"territory": world["north"]})
+	assert [c["fieldname"] for c in columns] == CUSTOMER_360_DEFAULT
+	value = next(c for c in columns if c["fieldname"] == "lifetime_value")
+	assert value["fieldtype"] == "Currency" and value["options"] == "figures_currency"
+	currency = frappe.db.get_value(PROFILE, world["n1"], "figures_currency")
+	assert rows[0]["customer_name"] and rows[0]["figures_currency"] == currency
+	assert next(s for s in summary if s["datatype"] == "Currency")["currency"] == currency
+
+
+def test_customer_360_shows_sensitive_details_only_when_asked_and_permitted(world):
+	set_profile(world["n1"], birthday="1990-02-03", private_notes="Prefers calls after six")
+	for filters in ({}, {"show_all_columns": 1}):
+		columns, *_ = run("Customer 360", filters)
+		assert not SENSITIVE & {c["fieldname"] for c in columns}, filters
+	columns, rows, *_ = run("Customer 360", {"show_all_columns": 1, "include_sensitive": 1})
+	shown = {c["fieldname"] for c in columns}
+	assert {"birthday", "private_notes"} <= shown and "personal_id" not in shown  # only asterisks
+	assert next(r for r in rows if r["name"] == world["n1"])["private_notes"] == "Prefers calls after six"
+	assert len(columns) > 30  # every other field is still there for those who ask
+
+	as_territory_user(world)  # a CRM User: no read on permlevel 1
+	columns, rows, *_ = run("Customer 360", {"show_all_columns": 1, "include_sensitive": 1})
+	assert not SENSITIVE & {c["fieldname"] for c in columns}
+	assert not SENSITIVE & set(rows[0])
+
+
 def test_customer_360_shows_custom_fields_without_code():
 	from frappe.custom.doctype.custom_field.custom_field import create_custom_field
 
@@ -84,7 +126,7 @@ def test_customer_360_shows_custom_fields_without_code():
 	)
 	customer = make_customer().name
 	set_profile(customer, wechat_id="wx-lee-2026")
-	columns, rows, *_ = run("Customer 360")
+	columns, rows, *_ = run("Customer 360", {"show_all_columns": 1})
 	assert "wechat_id" in {c["fieldname"] for c in columns}
 	assert next(r for r in rows if r["name"] == customer)["wechat_id"] == "wx-lee-2026"
 
@@ -93,7 +135,7 @@ def test_rfm_analysis_segments_and_drill_down(world):
 	_columns, rows, _msg, chart, _summary = run("RFM Analysis", {"territory": world["north"]})
 	assert {r["rfm_segment"]: (r["customers"], r["lifetime_value"]) for r in rows} == {
 		"Champions": (1, 5000),
-		"At Risk": (1, 3000),
+		"Slipping Away": (1, 3000),
 	}
 	assert chart["data"]["datasets"][0]["values"] == [1, 1]
 	_columns, rows, *_ = run("RFM Analysis", {"territory": world["north"], "rfm_segment": "Champions"})

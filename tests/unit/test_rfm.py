@@ -45,13 +45,13 @@ def test_fixed_thresholds_are_upper_bounds_of_scores():
 	"r, f, m, expected",
 	[
 		(5, 5, 5, "Champions"),
-		(5, 1, 1, "New"),
+		(5, 1, 1, "Recent Customers"),
 		(4, 1, 1, "Promising"),
 		(5, 2, 2, "Potential Loyalist"),
-		(4, 3, 3, "Loyal"),
+		(4, 3, 3, "Loyal Customers"),
 		(3, 2, 3, "Need Attention"),
 		(2, 1, 2, "About to Sleep"),
-		(2, 3, 4, "At Risk"),
+		(2, 3, 4, "Slipping Away"),
 		(1, 5, 5, "Cannot Lose"),
 		(1, 2, 2, "Hibernating"),
 		(1, 1, 1, "Lost"),
@@ -65,6 +65,14 @@ def test_the_map_uses_every_segment_and_only_those():
 	used = {label for row in rfm.SEGMENT_MAP.values() for label in row}
 	assert used == set(rfm.SEGMENTS)
 	assert all(len(row) == 5 for row in rfm.SEGMENT_MAP.values())
+
+
+def test_segments_never_share_a_name_with_a_lifecycle_stage():
+	from crm_profiles.analytics.lifecycle import STAGES
+
+	assert not set(rfm.SEGMENTS) & set(STAGES)
+	assert set(rfm.RENAMED_SEGMENTS.values()) <= set(rfm.SEGMENTS)
+	assert not set(rfm.RENAMED_SEGMENTS) & set(rfm.SEGMENTS)
 
 
 def test_parse_thresholds():

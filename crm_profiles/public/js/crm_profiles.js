@@ -6,6 +6,21 @@ frappe.provide("crm_profiles");
 
 crm_profiles.STAGES = ["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"];
 
+// RFM segments (crm_profiles/analytics/rfm.py SEGMENTS): never a stage's name.
+crm_profiles.SEGMENTS = [
+	"Champions",
+	"Loyal Customers",
+	"Potential Loyalist",
+	"Recent Customers",
+	"Promising",
+	"Need Attention",
+	"About to Sleep",
+	"Slipping Away",
+	"Cannot Lose",
+	"Hibernating",
+	"Lost",
+];
+
 crm_profiles.STAGE_COLOURS = {
 	Prospect: "gray",
 	New: "blue",

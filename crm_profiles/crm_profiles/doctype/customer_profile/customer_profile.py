@@ -67,7 +67,20 @@ class CustomerProfile(AppDocument):
 		primary_contact: DF.Link | None
 		private_notes: DF.SmallText | None
 		recency_score: DF.Int
-		rfm_segment: DF.Data | None
+		rfm_segment: DF.Literal[
+			"",
+			"Champions",
+			"Loyal Customers",
+			"Potential Loyalist",
+			"Recent Customers",
+			"Promising",
+			"Need Attention",
+			"About to Sleep",
+			"Slipping Away",
+			"Cannot Lose",
+			"Hibernating",
+			"Lost",
+		]
 		source: DF.Link | None
 		tags: DF.TableMultiSelect[CustomerProfileTag]
 		territory: DF.Link | None

@@ -2,9 +2,26 @@
 // For license information, please see license.txt
 
 frappe.listview_settings["Customer Profile"] = {
-	add_fields: ["lifecycle_stage", "tier"],
+	add_fields: ["lifecycle_stage", "tier", "figures_currency"],
+	// The customer's name is the title; the ID (the customer's code) would repeat it.
+	hide_name_column: true,
+	hide_name_filter: true,
 	get_indicator(doc) {
 		const stage = doc.lifecycle_stage || "Prospect";
 		return [__(stage), crm_profiles.stage_colour(stage), `lifecycle_stage,=,${stage}`];
+	},
+	onload(listview) {
+		// The indicator is the lifecycle stage: its column says so, not "Status".
+		const setup_columns = listview.setup_columns.bind(listview);
+		listview.setup_columns = () => {
+			setup_columns();
+			for (const column of listview.columns) {
+				if (column.type === "Status") {
+					column.df = { label: __("Lifecycle Stage"), fieldname: "lifecycle_stage" };
+				}
+			}
+		};
+		listview.setup_columns();
+		listview.render_header(true);
 	},
 };

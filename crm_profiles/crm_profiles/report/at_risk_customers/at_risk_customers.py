@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
-from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions
+from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions
 
 FIELDS = (
 	"name",
@@ -40,7 +40,7 @@ def get_columns() -> list[dict]:
 	return [
 		{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200},
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 180},
-		{"fieldname": "lifecycle_stage", "label": _("Lifecycle Stage"), "fieldtype": "Data", "width": 110},
+		{"fieldname": "lifecycle_stage", "label": _("Lifecycle Stage"), "fieldtype": "Select", "width": 110},
 		{
 			"fieldname": "tier",
 			"label": _("Tier"),
@@ -96,6 +96,7 @@ def get_chart(rows: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Value at Risk"), "values": [r.value_at_risk for r in top]}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 		"colors": ["#ff5858"],
 	}
 

@@ -1,10 +1,12 @@
 # Copyright (c) 2026, crm_profiles contributors
 # For license information, please see license.txt
-"""Customer 360: one row per customer with every profile figure.
+"""Customer 360: one row per customer, with the ten figures people read first.
 
-Columns come from the Customer Profile's meta, so fields an admin adds through Customize Form appear
-with no code change. Rows come from frappe.get_list, which applies role permissions, User Permissions
-and any permission_query_conditions, and hides fields the user may not read.
+"Show All Columns" adds every other readable field of the Customer Profile (from its meta, so fields an
+admin adds through Customize Form appear with no code change). Sensitive details (the fields at
+permlevel 1: birthday, private notes) are added only when the user also ticks "Include Sensitive
+Details" and may read them. Rows come from frappe.get_list, which applies role permissions, User
+Permissions and any permission_query_conditions, and hides fields the user may not read.
 """
 
 from __future__ import annotations
@@ -13,33 +15,73 @@ import frappe
 from frappe import _
 from frappe.model import no_value_fields, table_fields
 
-from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions, validate_date_range
+from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions, validate_date_range
+
+# The default columns, in reading order.
+DEFAULT_FIELDS = (
+	"tier",
+	"lifecycle_stage",
+	"lifetime_value",
+	"order_count",
+	"last_order_date",
+	"last_interaction_on",
+	"account_owner",
+	"territory",
+	"rfm_segment",
+)
+# Read for every row, never a column of their own: the name shown in the Customer column and the
+# currency the amounts are in.
+ROW_FIELDS = ("customer_name", "figures_currency")
+WIDTHS = {"lifetime_value": 150, "account_owner": 170, "rfm_segment": 150, "tier": 110}
 
 
 def execute(filters: dict | None = None):
 	filters = as_filters(filters)
 	validate_date_range(filters)
-	columns = get_columns()
+	columns = get_columns(filters)
 	data = get_data(filters, columns)
 	return columns, data, None, get_chart(data), get_summary(data)
 
 
-def get_columns() -> list[dict]:
+def get_columns(filters: frappe._dict | None = None) -> list[dict]:
+	filters = filters or frappe._dict()
 	meta = frappe.get_meta(PROFILE)
 	readable = set(meta.get_permitted_fieldnames(permission_type="read")) | {"name"}
 	columns = [
-		{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 200}
+		{"fieldname": "name", "label": _("Customer"), "fieldtype": "Link", "options": PROFILE, "width": 220}
 	]
-	for df in meta.fields:
-		if df.fieldtype in no_value_fields or df.fieldtype in table_fields or df.fieldtype == "Text Editor":
+	fields = [meta.get_field(f) for f in DEFAULT_FIELDS]
+	if filters.show_all_columns:
+		fields += [df for df in meta.fields if df.fieldname not in DEFAULT_FIELDS]
+	for df in fields:
+		if not df or not shown(df, filters) or df.fieldname not in readable:
 			continue
-		if df.hidden or df.fieldname in ("customer",) or df.fieldname not in readable:
-			continue
-		column = {"fieldname": df.fieldname, "label": _(df.label), "fieldtype": df.fieldtype, "width": 140}
-		if df.fieldtype in ("Link", "Dynamic Link"):
-			column["options"] = df.options
-		columns.append(column)
+		columns.append(column_of(df))
 	return columns
+
+
+def shown(df, filters: frappe._dict) -> bool:
+	if df.fieldtype in no_value_fields or df.fieldtype in table_fields:
+		return False
+	if df.fieldtype in ("Text Editor", "Password") or df.hidden:
+		return False  # long text does not fit a cell; a password column shows only asterisks
+	if df.fieldname in ("customer", *ROW_FIELDS):
+		return False  # shown in the Customer column, or the amounts' currency
+	return not df.permlevel or bool(filters.include_sensitive)
+
+
+def column_of(df) -> dict:
+	column = {
+		"fieldname": df.fieldname,
+		"label": _(df.label),
+		"fieldtype": df.fieldtype,
+		"width": WIDTHS.get(df.fieldname, 140),
+	}
+	if df.fieldtype in ("Link", "Dynamic Link", "Select"):
+		column["options"] = df.options
+	elif df.fieldtype == "Currency":
+		column["options"] = "figures_currency"  # the row's currency, as on the profile
+	return column
 
 
 def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
@@ -50,9 +92,10 @@ def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
 		conditions.append(["first_order_date", "<=", filters.to_date])
 	if filters.customer_segment:
 		conditions.append(["name", "in", segment_members(filters.customer_segment) or [""]])
+	readable = set(frappe.get_meta(PROFILE).get_permitted_fieldnames(permission_type="read"))
 	return frappe.get_list(
 		PROFILE,
-		fields=[c["fieldname"] for c in columns],
+		fields=[c["fieldname"] for c in columns] + [f for f in ROW_FIELDS if f in readable],
 		filters=conditions,
 		order_by="lifetime_value desc, name asc",
 		limit_page_length=0,
@@ -75,7 +118,7 @@ def get_chart(data: list[dict]) -> dict | None:
 		return None
 	counts: dict[str, int] = {}
 	for row in data:
-		key = row.get("tier") or _("No Tier")
+		key = _(row["tier"]) if row.get("tier") else _("No Tier")
 		counts[key] = counts.get(key, 0) + 1
 	labels = sorted(counts, key=lambda k: -counts[k])
 	return {
@@ -84,6 +127,7 @@ def get_chart(data: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Customers"), "values": [counts[k] for k in labels]}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 		"colors": ["#7c3aed"],
 	}
 
@@ -96,6 +140,7 @@ def get_summary(data: list[dict]) -> list[dict]:
 				"value": sum(row.get("lifetime_value") or 0 for row in data),
 				"label": _("Lifetime Value"),
 				"datatype": "Currency",
+				"currency": data[0].get("figures_currency"),
 				"indicator": "Green",
 			}
 		)

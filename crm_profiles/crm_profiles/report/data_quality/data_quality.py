@@ -13,7 +13,7 @@ from frappe import _
 from frappe.utils import add_days, cint, getdate, nowdate
 
 from crm_profiles.quality.completeness import weights
-from crm_profiles.reports.common import as_filters
+from crm_profiles.reports.common import BAR_AXIS, as_filters
 from crm_profiles.utils.contact_values import ValueProblem, check_email, normalise_phone
 from crm_profiles.utils.validation import default_phone_region
 
@@ -176,4 +176,5 @@ def get_chart(summary: dict[str, int]) -> dict:
 			"datasets": [{"name": _("Profiles"), "values": list(summary.values())}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 	}

@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.compat import sql_fn
-from crm_profiles.reports.common import PROFILE, STAGES, as_filters, profile_conditions
+from crm_profiles.reports.common import BAR_AXIS, PROFILE, STAGES, as_filters, profile_conditions
 
 
 def execute(filters: dict | None = None):
@@ -66,6 +66,7 @@ def get_chart(rows: list[dict]) -> dict:
 			"datasets": [{"name": _("Customers"), "values": [r["customers"] for r in rows]}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 		"colors": ["#5e64ff"],
 	}
 

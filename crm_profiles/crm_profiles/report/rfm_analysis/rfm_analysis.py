@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.compat import sql_fn
-from crm_profiles.reports.common import PROFILE, as_filters, profile_conditions
+from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions
 
 
 def execute(filters: dict | None = None):
@@ -22,7 +22,7 @@ def execute(filters: dict | None = None):
 
 def segment_columns() -> list[dict]:
 	return [
-		{"fieldname": "rfm_segment", "label": _("RFM Segment"), "fieldtype": "Data", "width": 180},
+		{"fieldname": "rfm_segment", "label": _("RFM Segment"), "fieldtype": "Select", "width": 180},
 		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "share", "label": _("Share of Customers"), "fieldtype": "Percent", "width": 140},
 		{"fieldname": "lifetime_value", "label": _("Lifetime Value"), "fieldtype": "Currency", "width": 150},
@@ -112,6 +112,7 @@ def get_chart(rows: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Customers"), "values": [r.customers for r in rows]}],
 		},
 		"type": "bar",
+		"axisOptions": BAR_AXIS,
 		"colors": ["#2490ef"],
 	}
 
@@ -126,7 +127,7 @@ def get_summary(rows: list[dict]) -> list[dict]:
 			"indicator": "Blue",
 		}
 	]
-	for segment, colour in (("Champions", "Green"), ("At Risk", "Orange"), ("Lost", "Red")):
+	for segment, colour in (("Champions", "Green"), ("Slipping Away", "Orange"), ("Lost", "Red")):
 		row = by_segment.get(segment)
 		summary.append(
 			{

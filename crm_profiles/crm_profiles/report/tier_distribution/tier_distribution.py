@@ -68,7 +68,7 @@ def get_chart(rows: list[dict]) -> dict | None:
 		return None
 	return {
 		"data": {
-			"labels": [r.tier or _("No Tier") for r in rows],
+			"labels": [_(r.tier) if r.tier else _("No Tier") for r in rows],
 			"datasets": [{"name": _("Customers"), "values": [r.customers for r in rows]}],
 		},
 		"type": "pie",

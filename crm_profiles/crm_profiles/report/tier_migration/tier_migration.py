@@ -29,8 +29,8 @@ def execute(filters: dict | None = None):
 
 def get_columns() -> list[dict]:
 	return [
-		{"fieldname": "from_tier", "label": _("From Tier"), "fieldtype": "Data", "width": 140},
-		{"fieldname": "to_tier", "label": _("To Tier"), "fieldtype": "Data", "width": 140},
+		{"fieldname": "from_tier", "label": _("From Tier"), "fieldtype": "Select", "width": 140},
+		{"fieldname": "to_tier", "label": _("To Tier"), "fieldtype": "Select", "width": 140},
 		{"fieldname": "direction", "label": _("Direction"), "fieldtype": "Data", "width": 110},
 		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "moves", "label": _("Moves"), "fieldtype": "Int", "width": 90},
