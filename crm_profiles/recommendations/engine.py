@@ -1,4 +1,4 @@
-"""Item affinity, cross-sell and reorder-due, computed set-based from submitted Sales Order Items.
+"""Item affinity, cross-sell and reorder-due, from submitted Sales Order Items.
 
 Baskets are customers: "customers who bought X also bought Y". For every pair of items bought by at least
 ``min_customers`` common customers:
@@ -13,24 +13,37 @@ lift of its best pair, discounted by how long ago the customer bought the pair's
 (lift / (1 + days / 365)); the top ``top_n`` per customer are stored. Reorder-due rows are items bought on
 at least 3 distinct dates whose mean interval ((last - first) / (orders - 1)) has passed since the last.
 
-Each step is one INSERT ... SELECT; nothing loops over customers in Python. The first step stores one row
-per customer and item (Customer Item Summary, indexed on customer and item), which every later step
-joins instead of re-reading the order lines.
+The shape is one read, compute in memory, bulk writes:
+
+- one grouped SELECT over the order lines gives one row per customer and item bought (Customer Item
+  Summary). It is written as a difference: only the rows of customers whose purchases changed since the
+  last run are deleted and inserted again, so a nightly run writes little;
+- pair counts, cross-sell and reorder-due are computed from those rows in Python (a few items per
+  customer, a few dozen pairs per item: linear in the summary rows, nothing per customer in SQL);
+- Item Affinity and Customer Recommendation are replaced with multi-row INSERTs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import combinations
 
 import frappe
 from frappe.utils import getdate, now_datetime, nowdate
 
 AFFINITY = "Item Affinity"
 RECOMMENDATION = "Customer Recommendation"
+SUMMARY = "Customer Item Summary"
 CROSS_SELL = "Cross-sell"
 REORDER_DUE = "Reorder Due"
 MIN_REORDERS = 3
+STANDARD = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx")
+SUMMARY_FIELDS = ("customer", "item_code", "orders", "purchase_dates", "first_ordered_on", "last_ordered_on")
+WRITE_CHUNK = 2000  # rows per INSERT or DELETE statement
 
 
 @dataclass
@@ -51,131 +64,215 @@ def _orders(opts: Options) -> str:
 			from `tabSales Order` where docstatus = 1) o where r > 1)"""
 
 
-def compute_summary(opts: Options, params: dict) -> None:
-	"""One row per customer and item bought (Customer Item Summary), the indexed base of every step."""
-	frappe.db.sql("delete from `tabCustomer Item Summary`")
-	frappe.db.sql(
-		f"""insert into `tabCustomer Item Summary` ({_STD}, customer, item_code, orders, purchase_dates,
-			first_ordered_on, last_ordered_on)
-		select md5(concat(o.customer, '|', i.item_code)), {_STD_VALUES}, o.customer, i.item_code,
-			count(distinct o.name), count(distinct o.transaction_date), min(o.transaction_date),
-			max(o.transaction_date)
+def md5(*parts: str) -> str:
+	"""The row name MariaDB's md5(concat_ws('|', ...)) would give: stable across runs, one per key."""
+	return hashlib.md5("|".join(parts).encode()).hexdigest()
+
+
+def read_summary(opts: Options) -> dict[str, tuple]:
+	"""One grouped pass over the submitted order lines: {name: (customer, item, orders, dates, first, last)}."""
+	rows = frappe.db.sql(
+		f"""select o.customer, i.item_code, count(distinct o.name), count(distinct o.transaction_date),
+			min(o.transaction_date), max(o.transaction_date)
 		from {_orders(opts)} o
 		join `tabSales Order Item` i on i.parent = o.name and i.parenttype = 'Sales Order'
-		where o.docstatus = 1
-		group by o.customer, i.item_code""",
-		params,
+		where o.docstatus = 1 and o.customer is not null and i.item_code is not null
+		group by o.customer, i.item_code"""
 	)
+	return {md5(row[0], row[1]): tuple(row) for row in rows}
 
 
-_STD = "name, creation, modified, owner, modified_by, docstatus, idx"
-_STD_VALUES = "%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0"
+def write_summary(summary: dict[str, tuple], now) -> int:
+	"""Make Customer Item Summary equal ``summary``, touching only rows that differ. Returns rows written."""
+	stored = {
+		row[0]: tuple(row[1:])
+		for row in frappe.db.sql(f"select name, {', '.join(SUMMARY_FIELDS)} from `tab{SUMMARY}`")
+	}
+	stale = [name for name, values in stored.items() if summary.get(name) != values]
+	fresh = [name for name, values in summary.items() if stored.get(name) != values]
+	delete_names(SUMMARY, stale)
+	insert_rows(SUMMARY, SUMMARY_FIELDS, [(name, *summary[name]) for name in fresh], now)
+	return len(fresh)
 
 
-def compute_affinity(opts: Options, params: dict) -> None:
-	frappe.db.sql("delete from `tabItem Affinity`")
-	frappe.db.sql(
-		f"""insert into `tabItem Affinity` ({_STD}, item_code, other_item, customers, support, confidence, lift)
-		with total as (select count(distinct customer) as n from `tabCustomer Item Summary`),
-		buyers as (select item_code, count(*) as n from `tabCustomer Item Summary` group by item_code),
-		pairs as (
-			select a.item_code as x, b.item_code as y, count(*) as n
-			from `tabCustomer Item Summary` a
-			join `tabCustomer Item Summary` b on b.customer = a.customer and b.item_code <> a.item_code
-			group by a.item_code, b.item_code having count(*) >= %(min_customers)s),
-		scored as (
-			select p.x, p.y, p.n, p.n / t.n as support, p.n / bx.n as confidence,
-				p.n * t.n / (bx.n * 1.0 * bx2.n) as lift
-			from pairs p join buyers bx on bx.item_code = p.x join buyers bx2 on bx2.item_code = p.y
-			cross join total t),
-		ranked as (
-			select scored.*, row_number() over (partition by x order by lift desc, n desc, y) as r
-			from scored where lift > 1)
-		select md5(concat(x, '|', y)), {_STD_VALUES}, x, y, n, support, 100 * confidence, lift
-		from ranked where r <= %(per_item)s""",
-		params,
+def compute_affinity(summary: dict[str, tuple], opts: Options) -> dict[str, list[tuple]]:
+	"""{item X: [(Y, customers, support, confidence %, lift), ...]}, the ``per_item`` best pairs by lift."""
+	items_of = defaultdict(list)
+	for customer, item, *_rest in summary.values():
+		items_of[customer].append(item)
+	total = len(items_of)
+	buyers = defaultdict(int)
+	pairs = defaultdict(int)
+	for items in items_of.values():
+		for item in items:
+			buyers[item] += 1
+		for x, y in combinations(sorted(items), 2):
+			pairs[x, y] += 1
+	best = defaultdict(list)
+	for (a, b), n in pairs.items():
+		if n < opts.min_customers:
+			continue
+		lift = n * total / (buyers[a] * buyers[b])
+		if lift <= 1:
+			continue
+		best[a].append((b, n, n / total, 100 * n / buyers[a], lift))
+		best[b].append((a, n, n / total, 100 * n / buyers[b], lift))
+	for rows in best.values():
+		rows.sort(key=lambda r: (-r[4], -r[1], r[0]))
+		del rows[opts.per_item :]
+	return best
+
+
+def cross_sell(
+	summary: dict[str, tuple], affinity: dict[str, list[tuple]], opts: Options, today: date
+) -> list[tuple]:
+	"""(customer, rank, Y, score, X, confidence, lift) for each customer's top ``top_n`` new items."""
+	bought = defaultdict(dict)  # customer -> {item: last ordered on}
+	for customer, item, *_counts, last in summary.values():
+		bought[customer][item] = last
+	rows = []
+	for customer, items in bought.items():
+		candidates = {}  # Y -> (score, X, confidence, lift); the best pair per Y, ties to the smaller X
+		for x, last in items.items():
+			recency = 1 + (today - last).days / 365
+			for y, _n, _support, confidence, lift in affinity.get(x, ()):
+				if y in items:
+					continue
+				score = lift / recency
+				held = candidates.get(y)
+				if held is None or score > held[0] or (score == held[0] and x < held[1]):
+					candidates[y] = (score, x, confidence, lift)
+		ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))[: opts.top_n]
+		for rank, (y, (score, x, confidence, lift)) in enumerate(ranked, start=1):
+			rows.append((customer, rank, y, score, x, confidence, lift))
+	return rows
+
+
+def reorder_due(summary: dict[str, tuple], today: date) -> list[tuple]:
+	"""(customer, rank, item, score, times bought, last, every (days), due on) for reorders now due."""
+	due = defaultdict(list)
+	for customer, item, _orders, dates, first, last in summary.values():
+		if dates < MIN_REORDERS:
+			continue
+		every = (last - first).days / (dates - 1)
+		since = (today - last).days
+		if every > 0 and since >= every:
+			due[customer].append((since / every, item, dates, last, every))
+	rows = []
+	for customer, items in due.items():
+		items.sort(key=lambda r: (-r[0], r[1]))
+		for rank, (score, item, dates, last, every) in enumerate(items, start=1):
+			days = int(every + 0.5)  # half up, as MariaDB's round()
+			rows.append((customer, rank, item, score, dates, last, days, last + timedelta(days=days)))
+	return rows
+
+
+def delete_names(doctype: str, names: list[str]) -> None:
+	for i in range(0, len(names), WRITE_CHUNK):
+		frappe.db.sql(
+			f"delete from `tab{doctype}` where name in %(names)s", {"names": names[i : i + WRITE_CHUNK]}
+		)
+
+
+def insert_rows(
+	doctype: str, columns: tuple[str, ...], rows: list[tuple], now, fixed: dict | None = None
+) -> None:
+	"""Multi-row parameterised INSERTs of ``WRITE_CHUNK`` rows, each row given without the standard columns.
+
+	The standard columns' values (the run's time, Administrator) and the ``fixed`` columns' are the same in
+	every row, so they are escaped once and written into the row template rather than escaped again for every
+	row. Column names are this module's constants, never user input.
+	"""
+	fixed = fixed or {}
+	at = frappe.db.escape(str(now))
+	constants = [at, at, "'Administrator'", "'Administrator'", "0", "0"]
+	row_template = ["%s"] * len(columns) + [frappe.db.escape(str(v)) for v in fixed.values()]
+	cols = ", ".join(f"`{c}`" for c in (*STANDARD, *columns, *fixed))
+	one = f"(%s, {', '.join(constants + row_template)})"
+	for i in range(0, len(rows), WRITE_CHUNK):
+		chunk = rows[i : i + WRITE_CHUNK]
+		frappe.db.sql(
+			f"insert into `tab{doctype}` ({cols}) values {', '.join([one] * len(chunk))}",
+			[value for row in chunk for value in row],
+		)
+
+
+def write_affinity(affinity: dict[str, list[tuple]], now) -> int:
+	frappe.db.sql(f"delete from `tab{AFFINITY}`")
+	rows = [
+		(md5(x, y), x, y, n, support, confidence, lift)
+		for x, pairs in affinity.items()
+		for y, n, support, confidence, lift in pairs
+	]
+	insert_rows(
+		AFFINITY, ("item_code", "other_item", "customers", "support", "confidence", "lift"), rows, now
 	)
+	return len(rows)
 
 
-def compute_cross_sell(opts: Options, params: dict) -> None:
-	frappe.db.sql(
-		f"""insert into `tabCustomer Recommendation` ({_STD}, customer, customer_name, kind, item_code,
-			`rank`, score, based_on_item, confidence, lift, last_ordered_on, account_owner, computed_on)
-		with candidates as (
-			select ci.customer, a.other_item as y, ci.item_code as x, a.confidence, a.lift,
-				a.lift / (1 + datediff(%(today)s, ci.last_ordered_on) / 365) as score
-			from `tabCustomer Item Summary` ci join `tabItem Affinity` a on a.item_code = ci.item_code
-			-- a summary row is named md5(customer|item): "not bought yet" is one primary-key lookup
-			left join `tabCustomer Item Summary` own on own.name = md5(concat(ci.customer, '|', a.other_item))
-			where own.name is null),
-		best as (
-			select candidates.*, row_number() over (partition by customer, y order by score desc, x) as rn
-			from candidates),
-		ranked as (
-			select best.*, row_number() over (partition by customer order by score desc, y) as r
-			from best where rn = 1)
-		select md5(concat('C|', ranked.customer, '|', ranked.y)), {_STD_VALUES}, ranked.customer,
-			p.customer_name, 'Cross-sell', ranked.y, ranked.r, ranked.score, ranked.x, ranked.confidence,
-			ranked.lift, null, p.account_owner, %(now)s
-		from ranked left join `tabCustomer Profile` p on p.name = ranked.customer
-		where ranked.r <= %(top_n)s""",
-		params,
+def write_recommendations(cross: list[tuple], due: list[tuple], now) -> None:
+	profiles = {
+		row[0]: (row[1], row[2])
+		for row in frappe.db.sql("select name, customer_name, account_owner from `tabCustomer Profile`")
+	}
+
+	def names(customer: str) -> tuple:
+		return profiles.get(customer, (None, None))
+
+	frappe.db.sql(f"delete from `tab{RECOMMENDATION}`")
+	who = ("customer", "customer_name", "account_owner", "item_code", "rank", "score")
+	insert_rows(
+		RECOMMENDATION,
+		(*who, "based_on_item", "confidence", "lift"),
+		[
+			(md5("C", c, y), c, *names(c), y, rank, score, x, conf, lift)
+			for c, rank, y, score, x, conf, lift in cross
+		],
+		now,
+		fixed={"kind": CROSS_SELL, "computed_on": now},
 	)
-
-
-def compute_reorder_due(opts: Options, params: dict) -> None:
-	frappe.db.sql(
-		f"""insert into `tabCustomer Recommendation` ({_STD}, customer, customer_name, kind, item_code,
-			`rank`, score, times_bought, last_ordered_on, typical_interval_days, due_on, account_owner,
-			computed_on)
-		with stats as (
-			select customer, item_code, purchase_dates as n, last_ordered_on as last_on,
-				datediff(last_ordered_on, first_ordered_on) / nullif(purchase_dates - 1, 0) as every
-			from `tabCustomer Item Summary` where purchase_dates >= %(min_reorders)s),
-		due as (
-			select stats.*, datediff(%(today)s, last_on) / nullif(every, 0) as score,
-				row_number() over (partition by customer order by datediff(%(today)s, last_on) / nullif(every, 0) desc,
-					item_code) as r
-			from stats where every > 0 and datediff(%(today)s, last_on) >= every)
-		select md5(concat('R|', due.customer, '|', due.item_code)), {_STD_VALUES}, due.customer,
-			p.customer_name, 'Reorder Due', due.item_code, due.r, due.score, due.n, due.last_on,
-			round(due.every), date_add(due.last_on, interval round(due.every) day), p.account_owner, %(now)s
-		from due left join `tabCustomer Profile` p on p.name = due.customer""",
-		params,
+	insert_rows(
+		RECOMMENDATION,
+		(*who, "times_bought", "last_ordered_on", "typical_interval_days", "due_on"),
+		[
+			(md5("R", c, item), c, *names(c), item, rank, score, n, last, every, due_on)
+			for c, rank, item, score, n, last, every, due_on in due
+		],
+		now,
+		fixed={"kind": REORDER_DUE, "computed_on": now},
 	)
 
 
 def recompute(opts: Options | None = None, today=None) -> dict:
 	"""Replace Item Affinity and every Customer Recommendation; return counts and seconds per step."""
 	opts = opts or Options()
-	params = {
-		"now": now_datetime(),
-		"today": getdate(today or nowdate()),
-		"min_customers": opts.min_customers,
-		"per_item": opts.per_item,
-		"top_n": opts.top_n,
-		"min_reorders": MIN_REORDERS,
-	}
+	now, today = now_datetime(), getdate(today or nowdate())
 	timings = {}
-	start = time.perf_counter()
-	compute_summary(opts, params)
-	timings["summary"] = time.perf_counter() - start
-	step = time.perf_counter()
-	compute_affinity(opts, params)
-	timings["affinity"] = time.perf_counter() - step
-	frappe.db.sql("delete from `tabCustomer Recommendation`")
-	step = time.perf_counter()
-	compute_cross_sell(opts, params)
-	timings["cross_sell"] = time.perf_counter() - step
-	step = time.perf_counter()
-	compute_reorder_due(opts, params)
-	timings["reorder_due"] = time.perf_counter() - step
+	start = step = time.perf_counter()
+
+	def lap(name: str) -> None:
+		nonlocal step
+		timings[name] = time.perf_counter() - step
+		step = time.perf_counter()
+
+	summary = read_summary(opts)
+	lap("read")
+	written = write_summary(summary, now)
+	lap("summary_write")
+	affinity = compute_affinity(summary, opts)
+	cross = cross_sell(summary, affinity, opts, today)
+	due = reorder_due(summary, today)
+	lap("compute")
+	pairs = write_affinity(affinity, now)
+	write_recommendations(cross, due, now)
+	lap("write")
 	timings["total"] = time.perf_counter() - start
-	counts = dict(frappe.db.sql("select kind, count(*) from `tabCustomer Recommendation` group by kind"))
 	return {
-		"pairs": frappe.db.count(AFFINITY),
-		"cross_sell": counts.get(CROSS_SELL, 0),
-		"reorder_due": counts.get(REORDER_DUE, 0),
+		"pairs": pairs,
+		"cross_sell": len(cross),
+		"reorder_due": len(due),
+		"summary_rows": len(summary),
+		"summary_rows_written": written,
 		"seconds": timings,
 	}
 

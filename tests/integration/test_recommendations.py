@@ -164,3 +164,33 @@ def test_recommendations_need_read_permission_on_the_profile():
 	frappe.set_user(user)
 	with pytest.raises(frappe.PermissionError):
 		api.get_recommendations(customer)
+
+
+def _stored_summary() -> dict:
+	return {
+		row[0]: tuple(row[1:])
+		for row in frappe.db.sql(
+			"""select name, customer, item_code, orders, purchase_dates, first_ordered_on, last_ordered_on
+			from `tabCustomer Item Summary`"""
+		)
+	}
+
+
+def test_summary_is_rewritten_only_where_purchases_changed(items):
+	paper, toner, *_ = items
+	day = add_days(_today(), -20)
+	buyer, other = make_customer().name, make_customer().name
+	make_order(buyer, day, 0, items=[(paper, 1, 10)])
+	make_order(other, day, 0, items=[(paper, 1, 10), (toner, 1, 50)])
+	engine.recompute(today=_today())
+	before = _stored_summary()
+	assert engine.recompute(today=_today())["summary_rows_written"] == 0  # nothing changed, nothing written
+	make_order(buyer, add_days(day, 5), 0, items=[(paper, 1, 10), (toner, 1, 50)])
+	result = engine.recompute(today=_today())
+	after = _stored_summary()
+	assert result["summary_rows_written"] == 2  # the buyer's paper row (2 orders now) and new toner row
+	changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+	assert {after[name][:2] for name in changed} == {(buyer, paper), (buyer, toner)}
+	assert after[engine.md5(buyer, paper)][2:4] == (2, 2)
+	# The stored table equals a fresh aggregate of the order lines, row for row
+	assert after == engine.read_summary(engine.Options())
