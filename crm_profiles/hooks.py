@@ -178,6 +178,8 @@ user_data_fields = [
 			"personal_id",
 			"private_notes",
 			"contact_person_name",
+			"match_email",
+			"match_phone",
 		],
 		"partial": 1,
 	},

@@ -19,6 +19,7 @@ from frappe.model.rename_doc import (
 from frappe.utils import now_datetime
 
 from crm_profiles.compat import LEAD_SOURCE_FIELD
+from crm_profiles.quality import match_keys
 
 PROFILE = "Customer Profile"
 INTERACTION = "Customer Interaction"
@@ -62,9 +63,13 @@ def create_missing_profiles(customers: list[str] | None = None) -> int:
 			return 0
 		condition = "and c.name in %(customers)s"
 		params["customers"] = tuple(customers)
-	before = frappe.db.count(PROFILE)
 	frappe.db.sql(_INSERT_MISSING_PROFILES.format(condition=condition), params)
-	return frappe.db.count(PROFILE) - before
+	# the statement's own row count: counting the profile table before and after read the whole table
+	# on every new customer
+	created = frappe.db._cursor.rowcount
+	if created:
+		match_keys.refresh(customers)
+	return created
 
 
 def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
@@ -130,6 +135,7 @@ def merge_profile_into(source: str, target: str) -> None:
 	"""
 	_move_child_rows(source, target)
 	_fill_empty_fields(source, target)
+	match_keys.refresh([target])
 	update_link_field_values(get_link_fields(PROFILE), source, target, PROFILE)
 	rename_dynamic_links(PROFILE, source, target)
 	rename_versions(PROFILE, source, target)
@@ -195,10 +201,16 @@ def on_customer_insert(doc, method=None) -> None:
 		create_missing_profiles([doc.name])
 
 
+# Customer fields the profile's match keys are computed from
+MATCHED_CUSTOMER_FIELDS = ("customer_name", "tax_id")
+
+
 def on_customer_update(doc, method=None) -> None:
 	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
 	if doc.is_new() or any(doc.has_value_changed(f) for f in copied):
 		sync_customer_fields(doc.name)
+	if not doc.is_new() and any(doc.has_value_changed(f) for f in MATCHED_CUSTOMER_FIELDS):
+		match_keys.refresh([doc.name])
 
 
 def on_customer_before_rename(doc, method, old: str, new: str, merge: bool = False) -> None:
