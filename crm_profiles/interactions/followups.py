@@ -60,7 +60,8 @@ def wants_todo(doc) -> bool:
 
 def sync_follow_up_todo(doc) -> None:
 	"""Keep exactly one open ToDo for an interaction's follow-up, with its assignee and date."""
-	todos = open_todos(INTERACTION, doc.name)
+	# an interaction being inserted has no ToDo yet: no query per imported row
+	todos = [] if doc.flags.in_insert else open_todos(INTERACTION, doc.name)
 	if not wants_todo(doc):
 		for todo in todos:
 			set_todo_status(todo.name, "Cancelled")

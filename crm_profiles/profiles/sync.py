@@ -17,6 +17,7 @@ from frappe.model.rename_doc import (
 	update_link_field_values,
 )
 from frappe.utils import now_datetime
+from frappe.utils.caching import site_cache
 
 from crm_profiles.compat import LEAD_SOURCE_FIELD
 from crm_profiles.quality import match_keys
@@ -72,17 +73,27 @@ def create_missing_profiles(customers: list[str] | None = None) -> int:
 	return created
 
 
+@site_cache()
+def app_doctypes() -> tuple[str, ...]:
+	"""The app's own non-child, non-single DocTypes. They change only with a deploy and migrate, which
+	restart every process; cached per site, as every Customer event used to query the DocType table."""
+	return tuple(
+		sorted(
+			frappe.get_all(
+				"DocType", filters={"module": "CRM Profiles", "istable": 0, "issingle": 0}, pluck="name"
+			)
+		)
+	)
+
+
 def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
 	"""(doctype, fieldname, link fieldname, source fieldname) of every field of the app's doctypes that
 	copies a value of a ``source`` document (``fetch_from`` in the DocType JSON).
 
 	Read from the meta, so a new copied field is kept in step without a code change.
 	"""
-	doctypes = frappe.get_all(
-		"DocType", filters={"module": "CRM Profiles", "istable": 0, "issingle": 0}, pluck="name"
-	)
 	found = []
-	for doctype in sorted(doctypes):
+	for doctype in app_doctypes():
 		meta = frappe.get_meta(doctype)
 		for df in meta.fields:
 			if not df.fetch_from or "." not in df.fetch_from:
@@ -94,13 +105,16 @@ def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
 	return found
 
 
-def _copy_from(source: str, names: list[str]) -> None:
-	"""One UPDATE ... JOIN per doctype: copied fields of rows linked to ``names`` take the source's values.
+def _copy_from(source: str, names: list[str], only: tuple[str, ...] | None = None) -> None:
+	"""One UPDATE ... JOIN per doctype (of ``only`` when given): copied fields of rows linked to
+	``names`` take the source's values.
 
 	Table and column names come from the DocType meta, never from user input; names are parameters.
 	"""
 	by_target: dict[tuple[str, str], list[tuple[str, str]]] = {}
 	for doctype, fieldname, link, source_field in denormalised_fields(source):
+		if only is not None and doctype not in only:
+			continue
 		by_target.setdefault((doctype, link), []).append((fieldname, source_field))
 	for (doctype, link), pairs in by_target.items():
 		assignments = ", ".join(f"t.`{f}` = s.`{sf}`" for f, sf in pairs)
@@ -207,7 +221,11 @@ MATCHED_CUSTOMER_FIELDS = ("customer_name", "tax_id")
 
 def on_customer_update(doc, method=None) -> None:
 	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
-	if doc.is_new() or any(doc.has_value_changed(f) for f in copied):
+	if doc.is_new():
+		# Nothing but its new profile can link to a customer made in this transaction: copy the
+		# fields the INSERT ... SELECT does not know (e.g. a Custom Field fetched from the Customer).
+		_copy_from("Customer", [doc.name], only=(PROFILE,))
+	elif any(doc.has_value_changed(f) for f in copied):
 		sync_customer_fields(doc.name)
 	if not doc.is_new() and any(doc.has_value_changed(f) for f in MATCHED_CUSTOMER_FIELDS):
 		match_keys.refresh([doc.name])
