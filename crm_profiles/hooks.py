@@ -60,10 +60,8 @@ doc_events = {
 	# One profile per customer (profiles.sync), duplicate check and completeness (quality)
 	"Customer": {
 		"validate": "crm_profiles.quality.matching.check_new_customer",
-		"after_insert": [
-			"crm_profiles.profiles.sync.on_customer_insert",
-			"crm_profiles.quality.completeness.on_customer_insert",
-		],
+		# profile, match keys and completeness score, in one handler
+		"after_insert": "crm_profiles.profiles.sync.on_customer_insert",
 		"on_update": "crm_profiles.profiles.sync.on_customer_update",
 		"before_rename": "crm_profiles.profiles.sync.on_customer_before_rename",
 		"after_rename": "crm_profiles.profiles.sync.on_customer_after_rename",

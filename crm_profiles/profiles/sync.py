@@ -211,24 +211,54 @@ def rename_profile(old: str, new: str) -> None:
 
 
 def on_customer_insert(doc, method=None) -> None:
-	if auto_create_enabled():
-		create_missing_profiles([doc.name])
+	"""The new customer's profile, with its match keys and completeness score: four statements.
+
+	The INSERT ... SELECT, then one SELECT and one UPDATE for the keys (``match_keys.refresh``), then
+	the score; each a single-row statement on the primary key, whatever the size of the tables.
+	"""
+	from crm_profiles.quality import completeness
+
+	if auto_create_enabled() and create_missing_profiles([doc.name]):
+		completeness.update_all_scores([doc.name])
 
 
 # Customer fields the profile's match keys are computed from
 MATCHED_CUSTOMER_FIELDS = ("customer_name", "tax_id")
 
 
+# Profile columns the INSERT ... SELECT fills from the Customer itself
+_INSERTED_FROM_CUSTOMER = frozenset({"customer_name", "customer_group", "territory", "industry"})
+
+
 def on_customer_update(doc, method=None) -> None:
-	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
-	if doc.is_new():
+	# on_update of an insert: ``is_new()`` is already False here (db_insert cleared it), in_insert is not
+	if doc.flags.in_insert:
 		# Nothing but its new profile can link to a customer made in this transaction: copy the
-		# fields the INSERT ... SELECT does not know (e.g. a Custom Field fetched from the Customer).
-		_copy_from("Customer", [doc.name], only=(PROFILE,))
-	elif any(doc.has_value_changed(f) for f in copied):
+		# fields the INSERT ... SELECT does not know (e.g. a Custom Field fetched from the Customer),
+		# when there are any; with the app's own fields there is nothing left to copy.
+		if _profile_fields_not_inserted():
+			_copy_from("Customer", [doc.name], only=(PROFILE,))
+		return
+	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
+	if any(doc.has_value_changed(f) for f in copied):
 		sync_customer_fields(doc.name)
-	if not doc.is_new() and any(doc.has_value_changed(f) for f in MATCHED_CUSTOMER_FIELDS):
+	if any(doc.has_value_changed(f) for f in MATCHED_CUSTOMER_FIELDS):
 		match_keys.refresh([doc.name])
+
+
+def _profile_fields_not_inserted() -> list[str]:
+	"""Profile fields fetched from the Customer that the INSERT ... SELECT does not set, read from the
+	profile's (cached) meta, since a Custom Field may add one."""
+	meta = frappe.get_meta(PROFILE)
+	return [
+		df.fieldname
+		for df in meta.fields
+		if df.fetch_from
+		and df.fieldname not in _INSERTED_FROM_CUSTOMER
+		and (link := meta.get_field(df.fetch_from.split(".", 1)[0]))
+		and link.fieldtype == "Link"
+		and link.options == "Customer"
+	]
 
 
 def on_customer_before_rename(doc, method, old: str, new: str, merge: bool = False) -> None:

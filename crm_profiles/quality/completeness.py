@@ -112,12 +112,6 @@ def update_all_scores(profiles: list[str] | None = None) -> None:
 	)
 
 
-def on_customer_insert(doc, method=None) -> None:
-	"""Customer after_insert: the profile made by SQL gets its score at once."""
-	if frappe.db.exists(PROFILE, doc.name):
-		update_all_scores([doc.name])
-
-
 def nightly_scores() -> None:
 	"""daily_long: weights may have changed; rescore every profile in one statement."""
 	update_all_scores()

@@ -180,9 +180,21 @@ class Rule:
 
 
 def enabled_rules() -> list[Rule]:
+	"""Read on every new customer: one plain query (``get_all`` built a DatabaseQuery per row of an
+	import, a third of the duplicate check). Rules are not permission-filtered here either way."""
 	default = frappe.db.get_single_value("CRM Profile Settings", "fuzzy_name_threshold") or 90
-	rows = frappe.get_all(RULE, filters={"enabled": 1}, fields=["name", "rule_type", "threshold", "action"])
-	return [Rule(r.name, r.rule_type, float(r.threshold or default), r.action or "Warn") for r in rows]
+	rule = frappe.qb.DocType(RULE)
+	rows = (
+		frappe.qb.from_(rule)
+		.select(rule.name, rule.rule_type, rule.threshold, rule.action)
+		.where(rule.enabled == 1)
+		.orderby(rule.name)
+		.run()
+	)
+	return [
+		Rule(name, rule_type, float(threshold or default), action or "Warn")
+		for name, rule_type, threshold, action in rows
+	]
 
 
 DEFAULT_RULES = (
@@ -261,7 +273,10 @@ def find_matches_by_keys(
 				continue
 			if profile in matches and matches[profile].action == "Block":
 				continue
-			matches[profile] = Match(profile, candidate.customer_name, rule.name, rule.action, score)
+			matches[profile] = Match(profile, "", rule.name, rule.action, score)
+	names = _names(list(matches))
+	for match in matches.values():
+		match.customer_name = names.get(match.profile) or ""
 	return list(matches.values())
 
 
@@ -279,8 +294,10 @@ def _candidates(keys: MatchKeys, rule_types: set[str]) -> dict[str, frappe._dict
 	rule types whose key it shares. One UNION ALL of indexed equality lookups; the database's collation
 	decides equality, as it did when the columns themselves were compared.
 
-	Each branch is limited like the queue's blocks (MAX_BLOCK): a very common name start may hold
-	thousands of profiles. Field names and rule types come from ``_LOOKUPS``; values are parameters.
+	Each branch is limited like the queue's blocks (MAX_BLOCK): a very common name start or end (say
+	"...trading") may hold a thousand profiles, so the rows are read as plain tuples, only the
+	columns the rules score; the customer names of the few matches are read by ``_names``.
+	Field names and rule types come from ``_LOOKUPS``; values are parameters.
 	"""
 	branches, values = [], []
 	for rule_type in sorted(rule_types & set(_LOOKUPS)):
@@ -288,17 +305,33 @@ def _candidates(keys: MatchKeys, rule_types: set[str]) -> dict[str, frappe._dict
 			value = getattr(keys, attr)
 			if value:
 				branches.append(
-					f"""(select name, customer_name, mobile_no, match_name, '{rule_type}' as via
+					f"""(select name, {"mobile_no" if rule_type == "Phone" else "null"},
+						{"match_name" if rule_type == FUZZY else "null"}, '{rule_type}' as via
 					from `tabCustomer Profile` where `{field}` = %s limit {MAX_BLOCK})"""
 				)
 				values.append(value)
 	if not branches:
 		return {}
 	found: dict[str, frappe._dict] = {}
-	for row in frappe.db.sql(" union all ".join(branches), values, as_dict=True):
-		candidate = found.setdefault(row.name, frappe._dict(row, via=set()))
-		candidate.via.add(row.via)
+	for name, mobile_no, match_name, via in frappe.db.sql(" union all ".join(branches), values):
+		candidate = found.get(name)
+		if candidate is None:
+			candidate = found[name] = frappe._dict(mobile_no=None, match_name=None, via=set())
+		candidate.via.add(via)
+		candidate.mobile_no = candidate.mobile_no or mobile_no
+		candidate.match_name = candidate.match_name or match_name
 	return found
+
+
+def _names(profiles: list[str]) -> dict[str, str]:
+	if not profiles:
+		return {}
+	return dict(
+		frappe.db.sql(
+			"select name, customer_name from `tabCustomer Profile` where name in %(names)s",
+			{"names": tuple(profiles)},
+		)
+	)
 
 
 def _rule_score(rule: Rule, keys: MatchKeys, digits: str, candidate) -> float | None:
