@@ -100,6 +100,8 @@ doc_events = {
 	},
 	# Closing a follow-up ToDo completes its follow-up
 	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
+	# The end of a Data Import of interactions: their customers' figures, once (followups)
+	"Data Import": {"on_change": "crm_profiles.interactions.followups.on_data_import_change"},
 }
 
 # Scheduled jobs

@@ -33,10 +33,17 @@ PROFILE = "Customer Profile"
 
 
 def open_todos(reference_type: str, reference_name: str) -> list[dict]:
-	return frappe.get_all(
-		"ToDo",
-		filters={"reference_type": reference_type, "reference_name": reference_name, "status": "Open"},
-		fields=["name", "allocated_to", "date"],
+	"""One indexed query (ToDo's reference index); ToDo permissions do not apply to what the app closes."""
+	todo = frappe.qb.DocType("ToDo")
+	return (
+		frappe.qb.from_(todo)
+		.select(todo.name, todo.allocated_to, todo.date)
+		.where(
+			(todo.reference_type == reference_type)
+			& (todo.reference_name == reference_name)
+			& (todo.status == "Open")
+		)
+		.run(as_dict=True)
 	)
 
 
@@ -87,21 +94,101 @@ def sync_follow_up_todo(doc) -> None:
 		)
 
 
-def complete_follow_ups(doc) -> None:
+def complete_follow_ups(doc, contact_interval: bool = True) -> None:
 	"""A completed interaction closes what it follows up, and the customer's contact-interval ToDo."""
 	if doc.status != "Completed":
 		return
 	if doc.follow_up_of:
 		for todo in open_todos(INTERACTION, doc.follow_up_of):
 			set_todo_status(todo.name, "Closed")
-	for todo in open_todos("Customer", doc.customer):
-		set_todo_status(todo.name, "Closed")
+	if contact_interval:
+		close_contact_interval_todos([doc.customer])
+
+
+def close_contact_interval_todos(customers: list[str]) -> None:
+	"""Close the open contact-interval ToDos (on the Customer) of these customers: one query."""
+	if not customers:
+		return
+	todo = frappe.qb.DocType("ToDo")
+	names = (
+		frappe.qb.from_(todo)
+		.select(todo.name)
+		.where(
+			(todo.reference_type == "Customer")
+			& (todo.reference_name.isin(customers))
+			& (todo.status == "Open")
+		)
+		.run(pluck=True)
+	)
+	for name in names:
+		set_todo_status(name, "Closed")
 
 
 def on_interaction_update(doc) -> None:
 	sync_follow_up_todo(doc)
+	if in_data_import(doc):
+		# once per import, not per row: see ``defer_to_end_of_import``
+		complete_follow_ups(doc, contact_interval=False)
+		defer_to_end_of_import(doc.customer, doc.status == "Completed")
+		return
 	complete_follow_ups(doc)
 	refresh_engagement([doc.customer])
+
+
+# ---------------------------------------------------------------------------------------------
+# Data Import: engagement figures and contact-interval ToDos once per import
+# ---------------------------------------------------------------------------------------------
+# Frappe's Data Import inserts (or updates) one row per transaction and commits each. The customers of
+# the committed rows are collected in memory, and when the import sets its final status (``db_set``,
+# which runs the Data Import's ``on_change``) their contact-interval ToDos are closed and their figures
+# recomputed, set-based, in that same job. A row rolled back is never collected. Should the job die
+# before its end, the daily ``run_daily`` recomputes every profile's figures.
+
+_PENDING = "crm_profiles_import_pending"
+
+
+def in_data_import(doc) -> bool:
+	reference = doc.flags.updater_reference or {}
+	return bool(frappe.flags.in_import and reference.get("doctype") == "Data Import")
+
+
+def _pending() -> frappe._dict:
+	pending = getattr(frappe.local, _PENDING, None)
+	if pending is None:
+		pending = frappe._dict(row={}, committed={}, hooked=False)
+		setattr(frappe.local, _PENDING, pending)
+	return pending
+
+
+def defer_to_end_of_import(customer: str, completed: bool) -> None:
+	pending = _pending()
+	pending.row[customer] = pending.row.get(customer, False) or completed
+	if not pending.hooked:
+		pending.hooked = True
+		frappe.db.after_commit.add(_row_committed)
+		frappe.db.after_rollback.add(_row_rolled_back)
+
+
+def _row_committed() -> None:
+	pending = _pending()
+	for customer, completed in pending.row.items():
+		pending.committed[customer] = pending.committed.get(customer, False) or completed
+	pending.row, pending.hooked = {}, False
+
+
+def _row_rolled_back() -> None:
+	pending = _pending()
+	pending.row, pending.hooked = {}, False
+
+
+def on_data_import_change(doc, method=None) -> None:
+	"""Data Import on_change (every ``db_set`` of the import, the last one with its final status)."""
+	pending = getattr(frappe.local, _PENDING, None)
+	if not pending or not pending.committed:
+		return
+	customers, pending.committed = pending.committed, {}
+	close_contact_interval_todos(sorted(c for c, completed in customers.items() if completed))
+	refresh_engagement(sorted(customers))
 
 
 def on_interaction_trash(doc) -> None:
