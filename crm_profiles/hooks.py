@@ -100,8 +100,8 @@ doc_events = {
 	},
 	# Closing a follow-up ToDo completes its follow-up
 	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
-	# The end of a Data Import of interactions: their customers' figures, once (followups)
-	"Data Import": {"on_change": "crm_profiles.interactions.followups.on_data_import_change"},
+	# Each status a Data Import sets, the last at its end: work deferred from its rows, once
+	"Data Import": {"on_change": "crm_profiles.utils.data_import.on_data_import_change"},
 }
 
 # Scheduled jobs

@@ -22,6 +22,7 @@ from frappe.utils import add_days, getdate, today
 
 from crm_profiles.interactions.engagement import refresh_engagement
 from crm_profiles.interactions.settings import setting
+from crm_profiles.utils import data_import
 
 INTERACTION = "Customer Interaction"
 PROFILE = "Customer Profile"
@@ -126,10 +127,12 @@ def close_contact_interval_todos(customers: list[str]) -> None:
 
 def on_interaction_update(doc) -> None:
 	sync_follow_up_todo(doc)
-	if in_data_import(doc):
-		# once per import, not per row: see ``defer_to_end_of_import``
+	if data_import.in_data_import(doc):
+		# once per import, not per row (below)
 		complete_follow_ups(doc, contact_interval=False)
-		defer_to_end_of_import(doc.customer, doc.status == "Completed")
+		data_import.defer("crm_engagement", doc.customer)
+		if doc.status == "Completed":
+			data_import.defer("crm_contact_interval", doc.customer)
 		return
 	complete_follow_ups(doc)
 	refresh_engagement([doc.customer])
@@ -138,57 +141,19 @@ def on_interaction_update(doc) -> None:
 # ---------------------------------------------------------------------------------------------
 # Data Import: engagement figures and contact-interval ToDos once per import
 # ---------------------------------------------------------------------------------------------
-# Frappe's Data Import inserts (or updates) one row per transaction and commits each. The customers of
-# the committed rows are collected in memory, and when the import sets its final status (``db_set``,
-# which runs the Data Import's ``on_change``) their contact-interval ToDos are closed and their figures
-# recomputed, set-based, in that same job. A row rolled back is never collected. Should the job die
-# before its end, the daily ``run_daily`` recomputes every profile's figures.
-
-_PENDING = "crm_profiles_import_pending"
+# The customers of the committed rows are collected (crm_profiles.utils.data_import) and, when the import
+# sets its status, their contact-interval ToDos are closed and their figures recomputed, set-based.
+# Should the job die before, the daily ``run_daily`` recomputes every profile's figures.
 
 
-def in_data_import(doc) -> bool:
-	reference = doc.flags.updater_reference or {}
-	return bool(frappe.flags.in_import and reference.get("doctype") == "Data Import")
-
-
-def _pending() -> frappe._dict:
-	pending = getattr(frappe.local, _PENDING, None)
-	if pending is None:
-		pending = frappe._dict(row={}, committed={}, hooked=False)
-		setattr(frappe.local, _PENDING, pending)
-	return pending
-
-
-def defer_to_end_of_import(customer: str, completed: bool) -> None:
-	pending = _pending()
-	pending.row[customer] = pending.row.get(customer, False) or completed
-	if not pending.hooked:
-		pending.hooked = True
-		frappe.db.after_commit.add(_row_committed)
-		frappe.db.after_rollback.add(_row_rolled_back)
-
-
-def _row_committed() -> None:
-	pending = _pending()
-	for customer, completed in pending.row.items():
-		pending.committed[customer] = pending.committed.get(customer, False) or completed
-	pending.row, pending.hooked = {}, False
-
-
-def _row_rolled_back() -> None:
-	pending = _pending()
-	pending.row, pending.hooked = {}, False
-
-
-def on_data_import_change(doc, method=None) -> None:
-	"""Data Import on_change (every ``db_set`` of the import, the last one with its final status)."""
-	pending = getattr(frappe.local, _PENDING, None)
-	if not pending or not pending.committed:
-		return
-	customers, pending.committed = pending.committed, {}
-	close_contact_interval_todos(sorted(c for c, completed in customers.items() if completed))
+@data_import.at_import_end("crm_engagement")
+def _refresh_imported(customers: set[str], import_doc) -> None:
 	refresh_engagement(sorted(customers))
+
+
+@data_import.at_import_end("crm_contact_interval")
+def _close_imported(customers: set[str], import_doc) -> None:
+	close_contact_interval_todos(sorted(customers))
 
 
 def on_interaction_trash(doc) -> None:

@@ -22,7 +22,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from crm_profiles.privacy.permissions import readable_names
-from crm_profiles.utils import args
+from crm_profiles.utils import args, data_import
 
 try:
 	from rapidfuzz.fuzz import ratio as _ratio
@@ -395,9 +395,35 @@ def check_new_customer(doc, method=None) -> None:
 	"""Customer validate: on creation, compare with existing profiles."""
 	if not doc.is_new() or doc.flags.ignore_duplicate_check or frappe.flags.in_install:
 		return
+	rules = None
+	if data_import.in_data_import(doc):
+		# Frappe's importer keeps no message of a row it imported, so a warning would reach no one: only
+		# blocking rules are checked per row (a blocked row fails with the reason in the import log). The
+		# import's end queues the duplicate search, which lists the warn-level pairs in Possible Duplicate.
+		rules = [r for r in data_import.cached("crm_duplicate_rules", enabled_rules) if r.action == "Block"]
+		data_import.defer(QUEUE_AFTER_IMPORT, doc.doctype)
+		if not rules:
+			return
 	enforce(
-		find_matches(doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id")),
+		find_matches(
+			doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id"), rules=rules
+		),
 		"Customer",
+	)
+
+
+QUEUE_AFTER_IMPORT = "crm_duplicate_queue"
+
+
+@data_import.at_import_end(QUEUE_AFTER_IMPORT)
+def _queue_after_import(doctypes: set[str], import_doc) -> None:
+	frappe.enqueue(
+		"crm_profiles.quality.matching.refresh_duplicate_queue",
+		queue="long",
+		timeout=1800,
+		job_id="crm_profiles_duplicate_queue",
+		deduplicate=True,
+		enqueue_after_commit=True,
 	)
 
 

@@ -215,3 +215,83 @@ def test_the_check_of_a_new_customer_reads_only_indexes(default_rules, monkeypat
 	assert all(row.type in ("ref", "const") and row.key and row.key.startswith("match_") for row in tables), (
 		plan
 	)
+
+
+@pytest.fixture
+def blocking_tax_id_rule():
+	"""A committed blocking Tax ID rule (Data Import commits every row); the rules are restored after."""
+	saved = frappe.get_all(RULE, fields=["name", "action", "enabled"])
+	made: dict[str, list[str]] = {"customers": [], "imports": [], "files": []}
+	for rule in saved:
+		frappe.db.set_value(RULE, rule.name, "enabled", 0)
+	frappe.get_doc(
+		{"doctype": RULE, "rule_name": "_CRM Block Tax ID", "rule_type": "Tax ID", "action": "Block"}
+	).insert()
+	frappe.db.commit()
+	yield made
+	frappe.db.rollback()
+	frappe.delete_doc(RULE, "_CRM Block Tax ID", force=True, ignore_missing=True)
+	for rule in saved:
+		frappe.db.set_value(RULE, rule.name, {"action": rule.action, "enabled": rule.enabled})
+	for name in made["customers"]:
+		frappe.delete_doc("Customer", name, force=True, ignore_missing=True)
+	for name in made["imports"]:
+		frappe.db.delete("Data Import Log", {"data_import": name})
+		frappe.delete_doc("Data Import", name, force=True, ignore_missing=True)
+	for name in made["files"]:
+		frappe.delete_doc("File", name, force=True, ignore_missing=True)
+	frappe.db.commit()
+
+
+def test_data_import_of_customers_blocks_by_rule_and_stores_exact_keys_and_scores(blocking_tax_id_rule):
+	"""During a Data Import only blocking rules are checked per row (warnings would reach no one); the
+	new profiles' keys and scores, written in one UPDATE from the imported row, equal a recompute."""
+	from frappe.core.doctype.data_import.data_import import start_import
+
+	from crm_profiles.quality import completeness
+
+	made = blocking_tax_id_rule
+	existing = make_customer(tax_id="CRM-IMP-777").name
+	made["customers"].append(existing)
+	names = [unique("_CRM Imported Öko Handel") for _ in range(3)]
+	made["customers"].extend(names)
+	rows = [
+		"customer_name,customer_type,customer_group,territory,tax_id,website",
+		f"{names[0]},Company,All Customer Groups,All Territories,CRM-IMP-001,https://oko.example",
+		f"{names[1]},Company,All Customer Groups,All Territories,crm imp 777,",
+		f"{names[2]},Company,All Customer Groups,All Territories,,",
+	]
+	file = frappe.get_doc(
+		{"doctype": "File", "file_name": "_crm_customers.csv", "content": "\n".join(rows), "is_private": 1}
+	).insert()
+	made["files"].append(file.name)
+	data_import = frappe.get_doc(
+		{
+			"doctype": "Data Import",
+			"reference_doctype": "Customer",
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+		}
+	).insert()
+	made["imports"].append(data_import.name)
+	frappe.db.commit()
+
+	start_import(data_import.name)
+
+	assert frappe.db.get_value("Data Import", data_import.name, "status") == "Partial Success"
+	[failed] = frappe.get_all(
+		"Data Import Log", filters={"data_import": data_import.name, "success": 0}, pluck="exception"
+	)
+	assert "DuplicateEntryError" in failed
+	assert not frappe.db.exists("Customer", names[1])
+	imported = [names[0], names[2]]
+	stored = {
+		name: (keys_of(name), frappe.db.get_value(PROFILE, name, "completeness_score")) for name in imported
+	}
+	assert stored[names[0]][0].match_tax_id == "CRMIMP001"
+	assert stored[names[0]][1] > stored[names[2]][1]  # the website counts
+	assert match_keys.refresh(imported) == 0
+	completeness.update_all_scores(imported)
+	assert {
+		name: (keys_of(name), frappe.db.get_value(PROFILE, name, "completeness_score")) for name in imported
+	} == stored
