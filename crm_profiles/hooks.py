@@ -102,6 +102,8 @@ doc_events = {
 	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
 	# Each status a Data Import sets, the last at its end: work deferred from its rows, once
 	"Data Import": {"on_change": "crm_profiles.utils.data_import.on_data_import_change"},
+	# A running import reads the complaint workflow's transitions once; an edit is read from the next row
+	"Workflow": {"on_update": "crm_profiles.utils.data_import.forget_config"},
 }
 
 # Scheduled jobs

@@ -8,9 +8,9 @@ Workflow Action to complete or clear). When no transition out of that state has 
 as for every non-complaint under the shipped workflow, the hook is a no-op and is left out of this
 document's on_update.
 
-The transitions are read from the live workflow (one query) and their conditions evaluated with
-Frappe's own ``is_transition_condition_satisfied``, so a transition an admin adds without a condition
-makes the hook run again.
+The transitions are read from the live workflow (one query; once per Data Import, as the app's other
+configuration) and their conditions evaluated with Frappe's own ``is_transition_condition_satisfied``,
+so a transition an admin adds without a condition makes the hook run again.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import frappe
+
+from crm_profiles.utils import data_import
 
 HANDLER = "frappe.workflow.doctype.workflow_action.workflow_action.process_workflow_actions"
 
@@ -30,16 +32,26 @@ def has_actions_to_create(doc) -> bool:
 	workflow = get_workflow_name(doc.doctype)
 	if not workflow:
 		return False  # Frappe's hook returns at once
-	transition = frappe.qb.DocType("Workflow Transition")
+	state = get_doc_workflow_state(doc)
 	conditions = (
-		frappe.qb.from_(transition)
-		.select(transition.condition)
-		.distinct()
-		.where((transition.parent == workflow) & (transition.state == get_doc_workflow_state(doc)))
-		.run(pluck=True)
+		data_import.cached(
+			f"crm_workflow_conditions:{workflow}:{state}", lambda: _conditions(workflow, state)
+		)
+		if data_import.in_data_import(doc)
+		else _conditions(workflow, state)
 	)
 	return any(
 		is_transition_condition_satisfied(frappe._dict(condition=condition), doc) for condition in conditions
+	)
+
+
+def _conditions(workflow: str, state: str | None) -> list[str | None]:
+	"""The distinct conditions of the transitions out of ``state`` (a plain query: it runs per row)."""
+	return frappe.db.sql(
+		"""select distinct `condition` from `tabWorkflow Transition`
+		where parent = %s and state = %s""",
+		(workflow, state),
+		pluck=True,
 	)
 
 
