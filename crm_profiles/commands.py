@@ -18,16 +18,19 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 @click.option("--skip-slow", is_flag=True, help="Skip ERPNext's Customer Acquisition and Loyalty report")
 @click.option(
 	"--part",
-	type=click.Choice(["all", "analytics", "apply"]),
+	type=click.Choice(["all", "analytics", "apply", "imports"]),
 	default="all",
-	help="analytics: figures and reports; apply: segments and recommendations",
+	help="analytics: figures and reports; apply: segments and recommendations; imports: Data Import rates",
 )
+@click.option("--import-rows", type=int, default=2000, help="Rows per Data Import measurement (e.g. 10000)")
 @pass_context
-def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, reseed, skip_slow, part):
+def crm_profiles_benchmark(
+	context, size, customers, orders, sample, rounds, reseed, skip_slow, part, import_rows
+):
 	"""Seed a synthetic dataset into a BENCHMARK site and time analytics side by side (never on production)."""
 	import frappe
 
-	from crm_profiles.benchmark import apply, run, seed
+	from crm_profiles.benchmark import apply, imports, run, seed
 
 	site = get_site(context)
 	customers = customers or SIZES[size][0]
@@ -43,7 +46,7 @@ def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, res
 		if reseed:
 			seed.clear()
 		have = seed.seeded_counts()
-		if have != (customers, orders):
+		if part != "imports" and have != (customers, orders):
 			if any(have):
 				seed.clear()
 			seed.seed(customers, orders, company, echo=click.echo)
@@ -51,6 +54,8 @@ def crm_profiles_benchmark(context, size, customers, orders, sample, rounds, res
 			run.run(company, sample=sample, rounds=rounds, skip_slow=skip_slow, echo=click.echo)
 		if part in ("all", "apply"):
 			apply.run(echo=click.echo)
+		if part in ("all", "imports"):
+			imports.run(import_rows, echo=click.echo)
 	finally:
 		frappe.destroy()
 

@@ -60,10 +60,8 @@ doc_events = {
 	# One profile per customer (profiles.sync), duplicate check and completeness (quality)
 	"Customer": {
 		"validate": "crm_profiles.quality.matching.check_new_customer",
-		"after_insert": [
-			"crm_profiles.profiles.sync.on_customer_insert",
-			"crm_profiles.quality.completeness.on_customer_insert",
-		],
+		# profile, match keys and completeness score, in one handler
+		"after_insert": "crm_profiles.profiles.sync.on_customer_insert",
 		"on_update": "crm_profiles.profiles.sync.on_customer_update",
 		"before_rename": "crm_profiles.profiles.sync.on_customer_before_rename",
 		"after_rename": "crm_profiles.profiles.sync.on_customer_after_rename",
@@ -102,6 +100,10 @@ doc_events = {
 	},
 	# Closing a follow-up ToDo completes its follow-up
 	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
+	# Each status a Data Import sets, the last at its end: work deferred from its rows, once
+	"Data Import": {"on_change": "crm_profiles.utils.data_import.on_data_import_change"},
+	# A running import reads the complaint workflow's transitions once; an edit is read from the next row
+	"Workflow": {"on_update": "crm_profiles.utils.data_import.forget_config"},
 }
 
 # Scheduled jobs
@@ -178,6 +180,8 @@ user_data_fields = [
 			"personal_id",
 			"private_notes",
 			"contact_person_name",
+			"match_email",
+			"match_phone",
 		],
 		"partial": 1,
 	},

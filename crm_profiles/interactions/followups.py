@@ -22,6 +22,7 @@ from frappe.utils import add_days, getdate, today
 
 from crm_profiles.interactions.engagement import refresh_engagement
 from crm_profiles.interactions.settings import setting
+from crm_profiles.utils import data_import
 
 INTERACTION = "Customer Interaction"
 PROFILE = "Customer Profile"
@@ -33,10 +34,17 @@ PROFILE = "Customer Profile"
 
 
 def open_todos(reference_type: str, reference_name: str) -> list[dict]:
-	return frappe.get_all(
-		"ToDo",
-		filters={"reference_type": reference_type, "reference_name": reference_name, "status": "Open"},
-		fields=["name", "allocated_to", "date"],
+	"""One indexed query (ToDo's reference index); ToDo permissions do not apply to what the app closes."""
+	todo = frappe.qb.DocType("ToDo")
+	return (
+		frappe.qb.from_(todo)
+		.select(todo.name, todo.allocated_to, todo.date)
+		.where(
+			(todo.reference_type == reference_type)
+			& (todo.reference_name == reference_name)
+			& (todo.status == "Open")
+		)
+		.run(as_dict=True)
 	)
 
 
@@ -60,7 +68,8 @@ def wants_todo(doc) -> bool:
 
 def sync_follow_up_todo(doc) -> None:
 	"""Keep exactly one open ToDo for an interaction's follow-up, with its assignee and date."""
-	todos = open_todos(INTERACTION, doc.name)
+	# an interaction being inserted has no ToDo yet: no query per imported row
+	todos = [] if doc.flags.in_insert else open_todos(INTERACTION, doc.name)
 	if not wants_todo(doc):
 		for todo in todos:
 			set_todo_status(todo.name, "Cancelled")
@@ -86,21 +95,65 @@ def sync_follow_up_todo(doc) -> None:
 		)
 
 
-def complete_follow_ups(doc) -> None:
+def complete_follow_ups(doc, contact_interval: bool = True) -> None:
 	"""A completed interaction closes what it follows up, and the customer's contact-interval ToDo."""
 	if doc.status != "Completed":
 		return
 	if doc.follow_up_of:
 		for todo in open_todos(INTERACTION, doc.follow_up_of):
 			set_todo_status(todo.name, "Closed")
-	for todo in open_todos("Customer", doc.customer):
-		set_todo_status(todo.name, "Closed")
+	if contact_interval:
+		close_contact_interval_todos([doc.customer])
+
+
+def close_contact_interval_todos(customers: list[str]) -> None:
+	"""Close the open contact-interval ToDos (on the Customer) of these customers: one query."""
+	if not customers:
+		return
+	todo = frappe.qb.DocType("ToDo")
+	names = (
+		frappe.qb.from_(todo)
+		.select(todo.name)
+		.where(
+			(todo.reference_type == "Customer")
+			& (todo.reference_name.isin(customers))
+			& (todo.status == "Open")
+		)
+		.run(pluck=True)
+	)
+	for name in names:
+		set_todo_status(name, "Closed")
 
 
 def on_interaction_update(doc) -> None:
 	sync_follow_up_todo(doc)
+	if data_import.in_data_import(doc):
+		# once per import, not per row (below)
+		complete_follow_ups(doc, contact_interval=False)
+		data_import.defer("crm_engagement", doc.customer)
+		if doc.status == "Completed":
+			data_import.defer("crm_contact_interval", doc.customer)
+		return
 	complete_follow_ups(doc)
 	refresh_engagement([doc.customer])
+
+
+# ---------------------------------------------------------------------------------------------
+# Data Import: engagement figures and contact-interval ToDos once per import
+# ---------------------------------------------------------------------------------------------
+# The customers of the committed rows are collected (crm_profiles.utils.data_import) and, when the import
+# sets its status, their contact-interval ToDos are closed and their figures recomputed, set-based.
+# Should the job die before, the daily ``run_daily`` recomputes every profile's figures.
+
+
+@data_import.at_import_end("crm_engagement")
+def _refresh_imported(customers: set[str], import_doc) -> None:
+	refresh_engagement(sorted(customers))
+
+
+@data_import.at_import_end("crm_contact_interval")
+def _close_imported(customers: set[str], import_doc) -> None:
+	close_contact_interval_todos(sorted(customers))
 
 
 def on_interaction_trash(doc) -> None:

@@ -17,8 +17,11 @@ from frappe.model.rename_doc import (
 	update_link_field_values,
 )
 from frappe.utils import now_datetime
+from frappe.utils.caching import site_cache
 
 from crm_profiles.compat import LEAD_SOURCE_FIELD
+from crm_profiles.quality import completeness, match_keys, matching
+from crm_profiles.utils import data_import
 
 PROFILE = "Customer Profile"
 INTERACTION = "Customer Interaction"
@@ -62,9 +65,26 @@ def create_missing_profiles(customers: list[str] | None = None) -> int:
 			return 0
 		condition = "and c.name in %(customers)s"
 		params["customers"] = tuple(customers)
-	before = frappe.db.count(PROFILE)
 	frappe.db.sql(_INSERT_MISSING_PROFILES.format(condition=condition), params)
-	return frappe.db.count(PROFILE) - before
+	# the statement's own row count: counting the profile table before and after read the whole table
+	# on every new customer
+	created = frappe.db._cursor.rowcount
+	if created:
+		match_keys.refresh(customers)
+	return created
+
+
+@site_cache()
+def app_doctypes() -> tuple[str, ...]:
+	"""The app's own non-child, non-single DocTypes. They change only with a deploy and migrate, which
+	restart every process; cached per site, as every Customer event used to query the DocType table."""
+	return tuple(
+		sorted(
+			frappe.get_all(
+				"DocType", filters={"module": "CRM Profiles", "istable": 0, "issingle": 0}, pluck="name"
+			)
+		)
+	)
 
 
 def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
@@ -73,11 +93,8 @@ def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
 
 	Read from the meta, so a new copied field is kept in step without a code change.
 	"""
-	doctypes = frappe.get_all(
-		"DocType", filters={"module": "CRM Profiles", "istable": 0, "issingle": 0}, pluck="name"
-	)
 	found = []
-	for doctype in sorted(doctypes):
+	for doctype in app_doctypes():
 		meta = frappe.get_meta(doctype)
 		for df in meta.fields:
 			if not df.fetch_from or "." not in df.fetch_from:
@@ -89,13 +106,16 @@ def denormalised_fields(source: str) -> list[tuple[str, str, str, str]]:
 	return found
 
 
-def _copy_from(source: str, names: list[str]) -> None:
-	"""One UPDATE ... JOIN per doctype: copied fields of rows linked to ``names`` take the source's values.
+def _copy_from(source: str, names: list[str], only: tuple[str, ...] | None = None) -> None:
+	"""One UPDATE ... JOIN per doctype (of ``only`` when given): copied fields of rows linked to
+	``names`` take the source's values.
 
 	Table and column names come from the DocType meta, never from user input; names are parameters.
 	"""
 	by_target: dict[tuple[str, str], list[tuple[str, str]]] = {}
 	for doctype, fieldname, link, source_field in denormalised_fields(source):
+		if only is not None and doctype not in only:
+			continue
 		by_target.setdefault((doctype, link), []).append((fieldname, source_field))
 	for (doctype, link), pairs in by_target.items():
 		assignments = ", ".join(f"t.`{f}` = s.`{sf}`" for f, sf in pairs)
@@ -130,6 +150,7 @@ def merge_profile_into(source: str, target: str) -> None:
 	"""
 	_move_child_rows(source, target)
 	_fill_empty_fields(source, target)
+	match_keys.refresh([target])
 	update_link_field_values(get_link_fields(PROFILE), source, target, PROFILE)
 	rename_dynamic_links(PROFILE, source, target)
 	rename_versions(PROFILE, source, target)
@@ -191,14 +212,78 @@ def rename_profile(old: str, new: str) -> None:
 
 
 def on_customer_insert(doc, method=None) -> None:
-	if auto_create_enabled():
-		create_missing_profiles([doc.name])
+	"""The new customer's profile, with its match keys and completeness score: two statements.
+
+	The INSERT ... SELECT, then one UPDATE on the primary key for the keys and the score. The keys are
+	computed from the customer being inserted, whose values the INSERT ... SELECT has just copied.
+	During a Data Import the settings are read once per import (``data_import.cached``).
+	"""
+	enabled = (
+		data_import.cached("crm_auto_create_profiles", auto_create_enabled)
+		if data_import.in_data_import(doc)
+		else auto_create_enabled()
+	)
+	if not enabled:
+		return
+	frappe.db.sql(
+		_INSERT_MISSING_PROFILES.format(condition="and c.name = %(customer)s"),
+		{"now": now_datetime(), "user": frappe.session.user or "Administrator", "customer": doc.name},
+	)
+	if not frappe.db._cursor.rowcount:
+		return
+	weights = (
+		data_import.cached("crm_completeness_weights", completeness.weights)
+		if data_import.in_data_import(doc)
+		else completeness.weights()
+	)
+	keys = matching.match_keys(
+		doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id")
+	)
+	assignments = ", ".join(f"`{f}` = %s" for f in match_keys.FIELDS)
+	frappe.db.sql(
+		f"""update `tabCustomer Profile` set {assignments},
+			completeness_score = {completeness.score_expression(weights)} where name = %s""",
+		[*keys.as_fields().values(), doc.name],
+	)
+
+
+# Customer fields the profile's match keys are computed from
+MATCHED_CUSTOMER_FIELDS = ("customer_name", "tax_id")
+
+
+# Profile columns the INSERT ... SELECT fills from the Customer itself
+_INSERTED_FROM_CUSTOMER = frozenset({"customer_name", "customer_group", "territory", "industry"})
 
 
 def on_customer_update(doc, method=None) -> None:
+	# on_update of an insert: ``is_new()`` is already False here (db_insert cleared it), in_insert is not
+	if doc.flags.in_insert:
+		# Nothing but its new profile can link to a customer made in this transaction: copy the
+		# fields the INSERT ... SELECT does not know (e.g. a Custom Field fetched from the Customer),
+		# when there are any; with the app's own fields there is nothing left to copy.
+		if _profile_fields_not_inserted():
+			_copy_from("Customer", [doc.name], only=(PROFILE,))
+		return
 	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
-	if doc.is_new() or any(doc.has_value_changed(f) for f in copied):
+	if any(doc.has_value_changed(f) for f in copied):
 		sync_customer_fields(doc.name)
+	if any(doc.has_value_changed(f) for f in MATCHED_CUSTOMER_FIELDS):
+		match_keys.refresh([doc.name])
+
+
+def _profile_fields_not_inserted() -> list[str]:
+	"""Profile fields fetched from the Customer that the INSERT ... SELECT does not set, read from the
+	profile's (cached) meta, since a Custom Field may add one."""
+	meta = frappe.get_meta(PROFILE)
+	return [
+		df.fieldname
+		for df in meta.fields
+		if df.fetch_from
+		and df.fieldname not in _INSERTED_FROM_CUSTOMER
+		and (link := meta.get_field(df.fetch_from.split(".", 1)[0]))
+		and link.fieldtype == "Link"
+		and link.options == "Customer"
+	]
 
 
 def on_customer_before_rename(doc, method, old: str, new: str, merge: bool = False) -> None:

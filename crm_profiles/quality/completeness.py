@@ -87,35 +87,32 @@ def set_score(doc) -> None:
 	doc.completeness_score = score(doc.as_dict(), weights())
 
 
-def update_all_scores(profiles: list[str] | None = None) -> None:
-	"""Recompute every profile's score (or the given ones) in one UPDATE.
+def score_expression(w: dict[str, int]) -> str:
+	"""The score as an SQL expression over the profile's columns.
 
 	Field names come from ``weights()``, which keeps only fields of the profile's meta, so no user text
 	reaches the SQL; weights are integers.
 	"""
-	w = weights()
 	total = sum(w.values())
 	if not total:
-		frappe.db.sql("update `tabCustomer Profile` set completeness_score = 0")
-		return
+		return "0"
 	terms = " + ".join(
 		f"(case when coalesce(`{f}`, '') != '' then {int(v)} else 0 end)" for f, v in w.items()
 	)
+	return f"round(100 * ({terms}) / {int(total)})"
+
+
+def update_all_scores(profiles: list[str] | None = None) -> None:
+	"""Recompute every profile's score (or the given ones) in one UPDATE."""
 	condition, params = "", {}
 	if profiles is not None:
 		if not profiles:
 			return
 		condition, params = "where name in %(profiles)s", {"profiles": tuple(profiles)}
 	frappe.db.sql(
-		f"update `tabCustomer Profile` set completeness_score = round(100 * ({terms}) / {int(total)}) {condition}",
+		f"update `tabCustomer Profile` set completeness_score = {score_expression(weights())} {condition}",
 		params,
 	)
-
-
-def on_customer_insert(doc, method=None) -> None:
-	"""Customer after_insert: the profile made by SQL gets its score at once."""
-	if frappe.db.exists(PROFILE, doc.name):
-		update_all_scores([doc.name])
 
 
 def nightly_scores() -> None:

@@ -1,5 +1,10 @@
 """Duplicate matching: exact normalised email, phone and tax id, and fuzzy normalised names.
 
+A new customer is compared through the match keys stored on every profile (``match_keys`` below,
+kept by ``crm_profiles.quality.match_keys``): one indexed equality lookup per key, then the few
+candidates are scored in Python. No insert scans the customer table, so importing N customers costs
+O(N), not O(N²).
+
 The queue is set-based. Every profile's keys (email, phone digits, tax id, and two blocking keys of its
 normalised name) go into one temporary table in bulk; one indexed self-join per rule finds candidate
 pairs. Only the pairs that share a blocking key are scored for name similarity, never all pairs.
@@ -17,7 +22,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from crm_profiles.privacy.permissions import readable_names
-from crm_profiles.utils import args
+from crm_profiles.utils import args, data_import
 
 try:
 	from rapidfuzz.fuzz import ratio as _ratio
@@ -36,6 +41,9 @@ FUZZY = "Fuzzy Name"
 # Blocks larger than this hold names too common to tell apart (e.g. a bare "shop"); they are skipped.
 MAX_BLOCK = 1000
 CHUNK = 5000
+BLOCK_CHARS = 5
+PHONE_KEY_DIGITS = 7
+NAME_KEY_LENGTH = 255
 
 _LEGAL_WORDS = {
 	"co",
@@ -82,12 +90,20 @@ def normalise_name(name: str | None) -> str:
 	return " ".join(sorted(words))
 
 
-def name_blocking_keys(normalised: str) -> set[str]:
-	"""Two keys: the start and the end of the compacted name. A typo rarely hits both."""
+def name_block_ends(normalised: str) -> tuple[str, str] | None:
+	"""The start and the end (five characters each) of the compacted name. A typo rarely hits both."""
 	compact = normalised.replace(" ", "")
 	if not compact:
+		return None
+	return compact[:BLOCK_CHARS], compact[-BLOCK_CHARS:]
+
+
+def name_blocking_keys(normalised: str) -> set[str]:
+	"""Two keys: the start and the end of the compacted name. A typo rarely hits both."""
+	ends = name_block_ends(normalised)
+	if not ends:
 		return set()
-	return {"p:" + compact[:5], "s:" + compact[-5:]}
+	return {"p:" + ends[0], "s:" + ends[1]}
 
 
 def normalise_tax_id(value: str | None) -> str:
@@ -96,6 +112,51 @@ def normalise_tax_id(value: str | None) -> str:
 
 def phone_digits(value: str | None) -> str:
 	return _NOT_DIGIT.sub("", value or "")
+
+
+def normalise_email(value: str | None) -> str:
+	return (value or "").strip().lower()
+
+
+def phone_key(digits: str) -> str | None:
+	"""The last PHONE_KEY_DIGITS digits: two numbers that are the same phone (one ends with the other,
+	both of at least that many digits, see ``_same_phone``) always share them."""
+	return digits[-PHONE_KEY_DIGITS:] if len(digits) >= PHONE_KEY_DIGITS else None
+
+
+@dataclass(frozen=True)
+class MatchKeys:
+	"""The normalised values a profile is matched on; stored as the profile's ``match_*`` fields."""
+
+	email: str | None = None
+	phone: str | None = None
+	tax_id: str | None = None
+	name: str | None = None
+	name_start: str | None = None
+	name_end: str | None = None
+
+	def as_fields(self) -> dict[str, str | None]:
+		return {f"match_{key}": value for key, value in self.__dict__.items()}
+
+	@classmethod
+	def of(cls, doc) -> MatchKeys:
+		"""The keys stored on a profile (document or row)."""
+		return cls(**{key: doc.get(f"match_{key}") or None for key in cls.__dataclass_fields__})
+
+
+def match_keys(
+	customer_name: str | None, email: str | None, phone: str | None, tax_id: str | None
+) -> MatchKeys:
+	normalised = normalise_name(customer_name)[:NAME_KEY_LENGTH]
+	ends = name_block_ends(normalised)
+	return MatchKeys(
+		email=normalise_email(email) or None,
+		phone=phone_key(phone_digits(phone)),
+		tax_id=normalise_tax_id(tax_id) or None,
+		name=normalised or None,
+		name_start=ends[0] if ends else None,
+		name_end=ends[1] if ends else None,
+	)
 
 
 def similarity(a: str, b: str) -> float:
@@ -119,9 +180,21 @@ class Rule:
 
 
 def enabled_rules() -> list[Rule]:
+	"""Read on every new customer: one plain query (``get_all`` built a DatabaseQuery per row of an
+	import, a third of the duplicate check). Rules are not permission-filtered here either way."""
 	default = frappe.db.get_single_value("CRM Profile Settings", "fuzzy_name_threshold") or 90
-	rows = frappe.get_all(RULE, filters={"enabled": 1}, fields=["name", "rule_type", "threshold", "action"])
-	return [Rule(r.name, r.rule_type, float(r.threshold or default), r.action or "Warn") for r in rows]
+	rule = frappe.qb.DocType(RULE)
+	rows = (
+		frappe.qb.from_(rule)
+		.select(rule.name, rule.rule_type, rule.threshold, rule.action)
+		.where(rule.enabled == 1)
+		.orderby(rule.name)
+		.run()
+	)
+	return [
+		Rule(name, rule_type, float(threshold or default), action or "Warn")
+		for name, rule_type, threshold, action in rows
+	]
 
 
 DEFAULT_RULES = (
@@ -172,69 +245,105 @@ def find_matches(
 	rules: list[Rule] | None = None,
 ) -> list[Match]:
 	"""Profiles that the enabled rules say are duplicates of the given values."""
+	return find_matches_by_keys(
+		match_keys(customer_name, email, phone, tax_id), phone_digits(phone), exclude, rules
+	)
+
+
+def find_matches_by_keys(
+	keys: MatchKeys,
+	digits: str = "",
+	exclude: str | None = None,
+	rules: list[Rule] | None = None,
+) -> list[Match]:
+	"""Profiles matched by the enabled rules, read through the indexed match keys only.
+
+	``digits`` are all the digits of the phone (the key holds only the last few): a candidate that
+	shares the key is the same phone only when one number ends with the other.
+	"""
+	rules = enabled_rules() if rules is None else rules
+	if not rules:
+		return []
+	candidates = _candidates(keys, {rule.rule_type for rule in rules})
 	matches: dict[str, Match] = {}
-	for rule in enabled_rules() if rules is None else rules:
-		for profile, other_name, score in _candidates(rule, customer_name, email, phone, tax_id):
-			if profile == exclude or (profile in matches and matches[profile].action == "Block"):
+	for rule in rules:
+		for profile, candidate in candidates.items():
+			score = _rule_score(rule, keys, digits, candidate)
+			if score is None or profile == exclude:
 				continue
-			matches[profile] = Match(profile, other_name, rule.name, rule.action, score)
+			if profile in matches and matches[profile].action == "Block":
+				continue
+			matches[profile] = Match(profile, "", rule.name, rule.action, score)
+	names = _names(list(matches))
+	for match in matches.values():
+		match.customer_name = names.get(match.profile) or ""
 	return list(matches.values())
 
 
-def _candidates(rule: Rule, customer_name, email, phone, tax_id) -> list[tuple[str, str, float]]:
-	P = frappe.qb.DocType(PROFILE)
-	query = frappe.qb.from_(P).select(P.name, P.customer_name).limit(50)
-	if rule.rule_type == "Email":
-		value = (email or "").strip().lower()
-		if not value:
-			return []
-		return [(r[0], r[1], 100.0) for r in query.where(P.email_id == value).run()]
+# The profile's key field(s) looked up for each rule type, and the attribute of MatchKeys they equal
+_LOOKUPS = {
+	"Email": (("match_email", "email"),),
+	"Phone": (("match_phone", "phone"),),
+	"Tax ID": (("match_tax_id", "tax_id"),),
+	FUZZY: (("match_name_start", "name_start"), ("match_name_end", "name_end")),
+}
+
+
+def _candidates(keys: MatchKeys, rule_types: set[str]) -> dict[str, frappe._dict]:
+	"""{profile: row} of the profiles sharing at least one key with ``keys``, each row with ``via``, the
+	rule types whose key it shares. One UNION ALL of indexed equality lookups; the database's collation
+	decides equality, as it did when the columns themselves were compared.
+
+	Each branch is limited like the queue's blocks (MAX_BLOCK): a very common name start or end (say
+	"...trading") may hold a thousand profiles, so the rows are read as plain tuples, only the
+	columns the rules score; the customer names of the few matches are read by ``_names``.
+	Field names and rule types come from ``_LOOKUPS``; values are parameters.
+	"""
+	branches, values = [], []
+	for rule_type in sorted(rule_types & set(_LOOKUPS)):
+		for field, attr in _LOOKUPS[rule_type]:
+			value = getattr(keys, attr)
+			if value:
+				branches.append(
+					f"""(select name, {"mobile_no" if rule_type == "Phone" else "null"},
+						{"match_name" if rule_type == FUZZY else "null"}, '{rule_type}' as via
+					from `tabCustomer Profile` where `{field}` = %s limit {MAX_BLOCK})"""
+				)
+				values.append(value)
+	if not branches:
+		return {}
+	found: dict[str, frappe._dict] = {}
+	for name, mobile_no, match_name, via in frappe.db.sql(" union all ".join(branches), values):
+		candidate = found.get(name)
+		if candidate is None:
+			candidate = found[name] = frappe._dict(mobile_no=None, match_name=None, via=set())
+		candidate.via.add(via)
+		candidate.mobile_no = candidate.mobile_no or mobile_no
+		candidate.match_name = candidate.match_name or match_name
+	return found
+
+
+def _names(profiles: list[str]) -> dict[str, str]:
+	if not profiles:
+		return {}
+	return dict(
+		frappe.db.sql(
+			"select name, customer_name from `tabCustomer Profile` where name in %(names)s",
+			{"names": tuple(profiles)},
+		)
+	)
+
+
+def _rule_score(rule: Rule, keys: MatchKeys, digits: str, candidate) -> float | None:
+	"""The score of a candidate under ``rule``, or None when the rule does not match it."""
+	if rule.rule_type not in candidate.via:
+		return None
 	if rule.rule_type == "Phone":
-		digits = phone_digits(phone)
-		if len(digits) < 6:
-			return []
-		rows = (
-			frappe.qb.from_(P)
-			.select(P.name, P.customer_name, P.mobile_no)
-			.where(P.mobile_no.like(f"%{digits[-6:]}"))
-			.limit(200)
-			.run()
-		)
-		return [(r[0], r[1], 100.0) for r in rows if _same_phone(r[2], digits)]
-	if rule.rule_type == "Tax ID":
-		value = normalise_tax_id(tax_id)
-		if not value:
-			return []
-		rows = frappe.db.sql(
-			"""select p.name, p.customer_name from `tabCustomer Profile` p
-			join `tabCustomer` c on c.name = p.customer
-			where upper(regexp_replace(c.tax_id, '[^0-9A-Za-z]', '')) = %s limit 50""",
-			value,
-		)
-		return [(r[0], r[1], 100.0) for r in rows]
+		return 100.0 if _same_phone(candidate.mobile_no, digits) else None
 	if rule.rule_type == FUZZY:
-		normalised = normalise_name(customer_name)
-		if not normalised:
-			return []
-		first = normalised.split()[0]
-		rows = (
-			frappe.qb.from_(P)
-			.select(P.name, P.customer_name)
-			.where(P.customer_name.like(f"%{_escape_like(first[:4])}%"))
-			.limit(500)
-			.run()
-		)
-		out = []
-		for name, other in rows:
-			s = similarity(normalised, normalise_name(other))
-			if s >= rule.threshold:
-				out.append((name, other, round(s, 1)))
-		return out
-	return []
-
-
-def _escape_like(text: str) -> str:
-	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+		s = similarity(keys.name or "", candidate.match_name or "")
+		return round(s, 1) if s >= rule.threshold else None
+	return 100.0
 
 
 def _same_phone(stored: str | None, digits: str) -> bool:
@@ -286,9 +395,35 @@ def check_new_customer(doc, method=None) -> None:
 	"""Customer validate: on creation, compare with existing profiles."""
 	if not doc.is_new() or doc.flags.ignore_duplicate_check or frappe.flags.in_install:
 		return
+	rules = None
+	if data_import.in_data_import(doc):
+		# Frappe's importer keeps no message of a row it imported, so a warning would reach no one: only
+		# blocking rules are checked per row (a blocked row fails with the reason in the import log). The
+		# import's end queues the duplicate search, which lists the warn-level pairs in Possible Duplicate.
+		rules = [r for r in data_import.cached("crm_duplicate_rules", enabled_rules) if r.action == "Block"]
+		data_import.defer(QUEUE_AFTER_IMPORT, doc.doctype)
+		if not rules:
+			return
 	enforce(
-		find_matches(doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id")),
+		find_matches(
+			doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id"), rules=rules
+		),
 		"Customer",
+	)
+
+
+QUEUE_AFTER_IMPORT = "crm_duplicate_queue"
+
+
+@data_import.at_import_end(QUEUE_AFTER_IMPORT)
+def _queue_after_import(doctypes: set[str], import_doc) -> None:
+	frappe.enqueue(
+		"crm_profiles.quality.matching.refresh_duplicate_queue",
+		queue="long",
+		timeout=1800,
+		job_id="crm_profiles_duplicate_queue",
+		deduplicate=True,
+		enqueue_after_commit=True,
 	)
 
 
@@ -296,9 +431,9 @@ def check_new_profile(doc) -> None:
 	"""Customer Profile validate: on creation from the desk or REST (not the automatic copy)."""
 	if not doc.is_new() or doc.flags.ignore_duplicate_check:
 		return
-	tax_id = frappe.db.get_value("Customer", doc.customer, "tax_id") if doc.customer else None
+	# validate computed the profile's keys (match_keys.set_keys) before this step
 	enforce(
-		find_matches(doc.customer_name, doc.email_id, doc.mobile_no, tax_id, exclude=doc.customer),
+		find_matches_by_keys(MatchKeys.of(doc), phone_digits(doc.mobile_no), exclude=doc.customer),
 		"Customer Profile",
 	)
 
@@ -450,7 +585,10 @@ def refresh_duplicate_queue(publish: bool = False) -> dict:
 
 
 def nightly_duplicate_queue() -> None:
-	"""daily_long: refresh the queue."""
+	"""daily_long: repair match keys that a write outside the app left stale, then refresh the queue."""
+	from crm_profiles.quality import match_keys
+
+	match_keys.refresh()
 	refresh_duplicate_queue()
 
 

@@ -25,6 +25,9 @@ from crm_profiles.utils.validation import validate_value_types
 class AppDocument(Document):
 	def insert(self, *args, **kwargs):
 		validate_value_types(self)
+		# Frappe marks the document new only inside insert(); a document built with get_doc(dict) is not
+		# marked yet, and keep_computed_fields would read a stored row that cannot exist
+		self.set("__islocal", 1)
 		self._drop_written_computed_fields(args, kwargs)
 		return super().insert(*args, **kwargs)
 

@@ -46,3 +46,39 @@ def test_transitions_are_allowed_and_refused_by_role():
 def test_other_interactions_have_no_complaint_transitions():
 	call = make_interaction(make_customer().name, interaction_type="Call")
 	assert get_transitions(frappe.get_doc("Customer Interaction", call.name)) == []
+
+
+def workflow_action_states(interaction: str) -> list[str]:
+	return frappe.get_all(
+		"Workflow Action",
+		filters={"reference_doctype": "Customer Interaction", "reference_name": interaction},
+		pluck="workflow_state",
+	)
+
+
+def test_a_new_complaint_gets_its_workflow_action_and_a_new_call_none():
+	customer = make_customer().name
+	complaint = make_interaction(customer, interaction_type="Complaint", subject="Broken seal")
+	call = make_interaction(customer, interaction_type="Call")
+	assert workflow_action_states(complaint.name) == ["Open"]
+	assert workflow_action_states(call.name) == []
+	assert call.complaint_status == "Open"  # Frappe's validate still sets the first state
+
+
+def test_a_transition_out_of_open_without_condition_gives_calls_workflow_actions_again():
+	"""The app leaves Frappe's process_workflow_actions out only while it has nothing to create: the
+	live transitions decide, so an admin's unconditioned transition makes it run for a call too."""
+	workflow = frappe.get_doc("Workflow", "Customer Complaint")
+	workflow.append(
+		"transitions",
+		{
+			"state": "Open",
+			"action": "Start Work",
+			"next_state": "In Progress",
+			"allowed": "System Manager",
+			"allow_self_approval": 1,
+		},
+	)
+	workflow.save()
+	call = make_interaction(make_customer().name, interaction_type="Call")
+	assert workflow_action_states(call.name) == ["Open"]

@@ -150,3 +150,85 @@ def test_complaints_get_a_response_due_date_and_overdue_ones_are_listed():
 	)
 	overdue = [row.name for row in overdue_complaints(now="2026-04-01 18:00:00")]
 	assert late.name in overdue and fresh.name not in overdue
+
+
+@pytest.fixture
+def committed_import():
+	"""Data Import commits every row: remove what it made (and the customer) afterwards."""
+	made = frappe._dict(customers=[], imports=[], files=[])
+	yield made
+	frappe.db.rollback()
+	for customer in made.customers:
+		for name in frappe.get_all(INTERACTION, filters={"customer": customer}, pluck="name"):
+			frappe.delete_doc(INTERACTION, name, force=True)  # with its Workflow Actions
+		frappe.db.delete("ToDo", {"reference_type": "Customer", "reference_name": customer})
+		frappe.delete_doc("Customer", customer, force=True, ignore_missing=True)
+	for name in made.imports:
+		frappe.db.delete("Data Import Log", {"data_import": name})
+		frappe.delete_doc("Data Import", name, force=True, ignore_missing=True)
+	for name in made.files:
+		frappe.delete_doc("File", name, force=True, ignore_missing=True)
+	frappe.db.commit()
+
+
+ENGAGEMENT = (
+	"interaction_count",
+	"last_interaction_on",
+	"average_csat",
+	"open_complaints",
+	"last_nps",
+	"next_follow_up_date",
+	"follow_up_overdue",
+)
+
+
+def test_data_import_of_interactions_leaves_exact_figures_and_closes_the_contact_todo(committed_import):
+	"""During a Data Import the figures and the contact-interval ToDos wait for the import's end (once,
+	not per row); when it ends they equal a fresh recompute."""
+	from frappe.core.doctype.data_import.data_import import start_import
+
+	customer = make_customer().name
+	committed_import.customers.append(customer)
+	contact_todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"description": "Contact interval",
+			"reference_type": "Customer",
+			"reference_name": customer,
+			"allocated_to": "Administrator",
+			"date": "2026-01-15",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	rows = [
+		"customer,interaction_type,channel,interaction_date,status,subject,rating,nps",
+		f"{customer},Call,Phone,2026-01-10 09:00:00,Completed,Imported call,4,9",
+		f"{customer},Visit,In Person,2026-01-12 09:00:00,Completed,Imported visit,2,",
+		f"{customer},Complaint,Phone,2026-01-11 09:00:00,Open,Imported complaint,0,",
+	]
+	file = frappe.get_doc(
+		{"doctype": "File", "file_name": "_crm_interactions.csv", "content": "\n".join(rows), "is_private": 1}
+	).insert(ignore_permissions=True)
+	committed_import.files.append(file.name)
+	data_import = frappe.get_doc(
+		{
+			"doctype": "Data Import",
+			"reference_doctype": INTERACTION,
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+		}
+	).insert(ignore_permissions=True)
+	committed_import.imports.append(data_import.name)
+	frappe.db.commit()
+
+	start_import(data_import.name)
+	frappe.db.commit()  # what the background job does after start_import
+
+	assert frappe.db.get_value("Data Import", data_import.name, "status") == "Success"
+	assert frappe.db.count(INTERACTION, {"customer": customer}) == 3
+	assert frappe.db.get_value("ToDo", contact_todo.name, "status") == "Closed"
+	imported = frappe.db.get_value("Customer Profile", customer, ENGAGEMENT, as_dict=True)
+	assert (imported.interaction_count, imported.average_csat, imported.open_complaints) == (3, 3, 1)
+	assert (str(imported.last_interaction_on), imported.last_nps) == ("2026-01-12 09:00:00", "9")
+	refresh_engagement([customer])
+	assert frappe.db.get_value("Customer Profile", customer, ENGAGEMENT, as_dict=True) == imported

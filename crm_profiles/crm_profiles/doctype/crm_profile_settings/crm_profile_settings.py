@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 
 from crm_profiles.analytics import rfm
+from crm_profiles.utils import data_import
 from crm_profiles.utils.document import AppDocument
 from crm_profiles.utils.validation import validate_json_field, validate_ranges
 
@@ -69,6 +70,9 @@ class CRMProfileSettings(AppDocument):
 		self.validate_completeness_weights()
 		self.validate_rfm_thresholds()
 		self.validate_lifecycle_days()
+
+	def on_update(self):
+		data_import.forget_config()
 
 	def validate_numbers(self):
 		validate_ranges(self, RANGES)

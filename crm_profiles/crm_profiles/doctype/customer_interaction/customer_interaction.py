@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
-from crm_profiles.interactions import followups
+from crm_profiles.interactions import followups, workflow_actions
 from crm_profiles.interactions.engagement import refresh_engagement
 from crm_profiles.interactions.settings import setting
 from crm_profiles.profiles.sync import create_missing_profiles
@@ -72,7 +72,9 @@ class CustomerInteraction(AppDocument):
 			frappe.throw(
 				_("Please select the customer this interaction is with."), title=_("Customer missing")
 			)
-		if not frappe.db.exists("Customer", self.customer):
+		# one query for the customer's existence, its scope and its profile (read by set_profile)
+		self.flags.customer_scope = customer_scope(self.customer)
+		if not self.flags.customer_scope:
 			frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(self.customer)))
 
 	def clear_empty_source(self):
@@ -80,7 +82,18 @@ class CustomerInteraction(AppDocument):
 		if not self.reference_name:
 			self.reference_name = None
 
+	def run_method(self, method, *args, **kwargs):
+		if (
+			method == "on_update"
+			and self.flags.in_insert
+			and not workflow_actions.has_actions_to_create(self)
+		):
+			with workflow_actions.composed_without_handler(self):
+				return super().run_method(method, *args, **kwargs)
+		return super().run_method(method, *args, **kwargs)
+
 	def on_update(self):
+		workflow_actions.restore(self)
 		self.ensure_profile()
 		followups.on_interaction_update(self)
 
@@ -92,10 +105,8 @@ class CustomerInteraction(AppDocument):
 
 	def set_profile(self):
 		"""Link the customer's profile and copy the customer's scope (territory, group) for permissions."""
-		self.profile = self.customer if frappe.db.exists("Customer Profile", self.customer) else None
-		values = frappe.db.get_value(
-			"Customer", self.customer, ["customer_name", "customer_group", "territory"], as_dict=True
-		)
+		values = frappe._dict(self.flags.customer_scope)
+		self.profile = values.pop("profile")
 		self.update(values)
 
 	def validate_rating(self):
@@ -134,6 +145,19 @@ class CustomerInteraction(AppDocument):
 		if not self.profile:
 			create_missing_profiles([self.customer])
 			self.db_set("profile", self.customer, update_modified=False)
+
+
+def customer_scope(customer: str) -> dict | None:
+	"""The customer's name, group and territory, and its profile (None when it has none)."""
+	# a plain query, not the query builder: it runs for every row of an import
+	rows = frappe.db.sql(
+		"""select c.customer_name, c.customer_group, c.territory, p.name as profile
+		from `tabCustomer` c left join `tabCustomer Profile` p on p.name = c.name
+		where c.name = %s""",
+		customer,
+		as_dict=True,
+	)
+	return rows[0] if rows else None
 
 
 def on_doctype_update():

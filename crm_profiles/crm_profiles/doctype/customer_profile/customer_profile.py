@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 
+from crm_profiles.quality import match_keys
 from crm_profiles.quality.completeness import set_score
 from crm_profiles.quality.matching import check_new_profile
 from crm_profiles.utils.document import AppDocument
@@ -54,6 +55,12 @@ class CustomerProfile(AppDocument):
 		last_reviewed_on: DF.Date | None
 		lifecycle_stage: DF.Literal["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"]
 		lifetime_value: DF.Currency
+		match_email: DF.Data | None
+		match_name: DF.Data | None
+		match_name_end: DF.Data | None
+		match_name_start: DF.Data | None
+		match_phone: DF.Data | None
+		match_tax_id: DF.Data | None
 		mobile_no: DF.Data | None
 		monetary_score: DF.Int
 		next_follow_up_date: DF.Date | None
@@ -98,6 +105,7 @@ class CustomerProfile(AppDocument):
 		self.validate_contact_values()
 		self.validate_tier_lock()
 		self.set_address_display()
+		self.set_match_keys()
 		self.check_duplicates()
 		self.set_completeness()
 
@@ -111,13 +119,15 @@ class CustomerProfile(AppDocument):
 			)
 
 	def set_customer_details(self):
-		"""Show the Customer's name, group, territory and industry read-only on the profile."""
+		"""Show the Customer's name, group, territory and industry read-only on the profile; keep its tax
+		id for the match keys."""
 		values = frappe.db.get_value(
 			"Customer",
 			self.customer,
-			["customer_name", "customer_group", "territory", "industry"],
+			["customer_name", "customer_group", "territory", "industry", "tax_id"],
 			as_dict=True,
 		)
+		self.flags.customer_tax_id = values.pop("tax_id") if values else None
 		if values:
 			self.update(values)
 
@@ -134,6 +144,9 @@ class CustomerProfile(AppDocument):
 				),
 				title=_("Tier lock needs a reason"),
 			)
+
+	def set_match_keys(self):
+		match_keys.set_keys(self, self.flags.customer_tax_id)
 
 	def check_duplicates(self):
 		check_new_profile(self)

@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 
+from crm_profiles.utils import data_import
 from crm_profiles.utils.document import AppDocument
 
 
@@ -26,6 +27,12 @@ class DuplicateMatchingRule(AppDocument):
 
 	def validate(self):
 		self.validate_threshold()
+
+	def on_update(self):
+		data_import.forget_config()
+
+	def on_trash(self):
+		data_import.forget_config()
 
 	def validate_threshold(self):
 		if self.threshold and not 0 < self.threshold <= 100:

@@ -1,0 +1,196 @@
+"""Time Frappe's Data Import, side by side in one run:
+
+- N Customers with the app's Customer doc_events on (profile, match keys, duplicate check,
+  completeness) against the same import with them off;
+- N Customer Interactions against N Events, a comparable plain doctype of Frappe's own (ToDo and Note
+  do not allow Data Import; the app's Event capture hook is off for them).
+
+Each import is the desk's: a CSV File, a Data Import document and ``start_import`` (what the background
+job runs), one commit per row. Runs alternate (off, on, on, off) so drift hits both sides. Everything
+imported is deleted at the end. Benchmark sites only: it commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from contextlib import contextmanager
+
+import frappe
+from frappe.utils import now_datetime
+
+APP = "crm_profiles."
+PREFIX = "_BenchImp"
+
+
+@contextmanager
+def app_hooks_off(doctype: str):
+	"""The same document events without the app's handlers on ``doctype`` (every other app's stay)."""
+	hooks = frappe.get_doc_hooks()
+	saved = frappe.local.doc_events_hooks
+	trimmed = {dt: {ev: list(h) for ev, h in events.items()} for dt, events in hooks.items()}
+	trimmed[doctype] = {
+		ev: [h for h in handlers if not h.startswith(APP)]
+		for ev, handlers in trimmed.get(doctype, {}).items()
+	}
+	frappe.local.doc_events_hooks = trimmed
+	try:
+		yield
+	finally:
+		frappe.local.doc_events_hooks = saved
+
+
+def _csv(header: list[str], rows: list[list]) -> str:
+	out = io.StringIO()
+	writer = csv.writer(out)
+	writer.writerow(header)
+	writer.writerows(rows)
+	return out.getvalue()
+
+
+def data_import(doctype: str, header: list[str], rows: list[list], tag: str) -> float:
+	"""Seconds taken by Frappe's Data Import of ``rows`` (the File and Data Import are made untimed)."""
+	from frappe.core.doctype.data_import.data_import import start_import
+
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{PREFIX}-{tag}.csv",
+			"content": _csv(header, rows),
+			"is_private": 1,
+		}
+	).insert(ignore_permissions=True)  # Safe: benchmark site, run from the bench command line
+	imp = frappe.get_doc(
+		{
+			"doctype": "Data Import",
+			"reference_doctype": doctype,
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+		}
+	).insert(ignore_permissions=True)  # Safe: as above
+	frappe.db.commit()
+	start = time.perf_counter()
+	start_import(imp.name)
+	elapsed = time.perf_counter() - start
+	status = frappe.db.get_value("Data Import", imp.name, "status")
+	if status != "Success":
+		raise RuntimeError(f"Data Import {imp.name} of {doctype} ended {status}")
+	return elapsed
+
+
+CUSTOMER_HEADER = ["Customer Name", "Customer Type", "Customer Group", "Territory", "Tax Id"]
+_WORDS = ["Lumen", "Quarry", "Tessel", "Orbit", "Saffron", "Vireo", "Kestrel", "Marrow", "Ozone", "Pylon"]
+
+
+def customer_rows(tag: str, count: int) -> list[list]:
+	"""Distinct new companies, each with its own tax id, so every duplicate rule has a key to look up."""
+	return [
+		[
+			f"{PREFIX} {tag} {_WORDS[i % 10]} {_WORDS[(i // 10) % 10]} {i:06d} Trading",
+			"Company",
+			"All Customer Groups",
+			"All Territories",
+			f"BI-{tag}-{i:06d}",
+		]
+		for i in range(count)
+	]
+
+
+def customer_import(n: int, echo=print) -> tuple[float, float]:
+	"""(rows/s with the app's Customer hooks on, rows/s with them off), n customers each."""
+	half = max(n // 2, 1)
+	on = off = 0.0
+	for i, mode in enumerate(("off", "on", "on", "off")):
+		tag = f"C{mode}{i}"
+		rows = customer_rows(tag, half)
+		if mode == "on":
+			on += data_import("Customer", CUSTOMER_HEADER, rows, tag)
+		else:
+			with app_hooks_off("Customer"):
+				off += data_import("Customer", CUSTOMER_HEADER, rows, tag)
+		echo(f"customer import {i + 1}/4 ({mode}) done")
+	return 2 * half / on, 2 * half / off
+
+
+INTERACTION_HEADER = ["Customer", "Interaction Type", "Channel", "Interaction Date", "Status", "Subject"]
+EVENT_HEADER = ["Subject", "Event Type", "Starts On", "Status"]
+
+
+def interaction_import(n: int, customers: list[str], echo=print) -> tuple[float, float]:
+	"""(Customer Interaction rows/s, Event rows/s), n of each, interleaved in two halves."""
+	half = max(n // 2, 1)
+	when = now_datetime().replace(microsecond=0)
+	interactions = events = 0.0
+	for i, kind in enumerate(("event", "interaction", "interaction", "event")):
+		tag = f"{kind}{i}"
+		if kind == "interaction":
+			rows = [
+				[customers[j % len(customers)], "Call", "Phone", str(when), "Completed", f"{PREFIX} call {j}"]
+				for j in range(half)
+			]
+			interactions += data_import("Customer Interaction", INTERACTION_HEADER, rows, tag)
+		else:
+			rows = [[f"{PREFIX} event {j}", "Private", str(when), "Open"] for j in range(half)]
+			with app_hooks_off("Event"):
+				events += data_import("Event", EVENT_HEADER, rows, tag)
+		echo(f"interaction/Event import {i + 1}/4 ({kind}) done")
+	return 2 * half / interactions, 2 * half / events
+
+
+def clear() -> None:
+	"""Delete everything the imports made (by the names' prefix), in bulk."""
+	like = f"{PREFIX}%"
+	customers = frappe.db.sql("select name from `tabCustomer` where name like %s", like, pluck=True)
+	if customers:
+		frappe.db.sql("delete from `tabCustomer Interaction` where customer in %s", (tuple(customers),))
+		for doctype in ("Customer Profile Change", "Possible Duplicate"):
+			column = "customer_profile" if doctype == "Customer Profile Change" else "profile_a"
+			frappe.db.sql(f"delete from `tab{doctype}` where `{column}` in %s", (tuple(customers),))
+		frappe.db.sql("delete from `tabCustomer Profile` where name in %s", (tuple(customers),))
+		frappe.db.sql("delete from `tabCustomer` where name in %s", (tuple(customers),))
+	frappe.db.sql("delete from `tabEvent` where subject like %s", like)
+	imports = frappe.db.sql(
+		"select name from `tabData Import` where import_file like %s", f"%{PREFIX}%", pluck=True
+	)
+	if imports:
+		frappe.db.sql("delete from `tabData Import Log` where data_import in %s", (tuple(imports),))
+		frappe.db.sql("delete from `tabData Import` where name in %s", (tuple(imports),))
+	for file in frappe.get_all("File", filters={"file_name": ("like", like)}, pluck="name"):
+		frappe.delete_doc("File", file, force=True, ignore_permissions=True)  # Safe: benchmark's own files
+	frappe.db.commit()
+
+
+def run(n: int = 2000, echo=print) -> list[tuple]:
+	before = frappe.db.count("Customer")
+	echo(f"import dataset: {before} customers, {frappe.db.count('Customer Profile')} profiles before")
+	clear()
+	try:
+		on_rate, off_rate = customer_import(n, echo)
+		customers = frappe.db.sql(
+			"select name from `tabCustomer Profile` where name like %s order by name",
+			f"{PREFIX}%",
+			pluck=True,
+		)
+		interaction_rate, event_rate = interaction_import(n, customers, echo)
+	finally:
+		clear()
+	overhead = off_rate / on_rate - 1
+	ratio = interaction_rate / event_rate
+	echo("")
+	echo("| What | Rows/s |")
+	echo("|---|---:|")
+	echo(f"| (7) Data Import of {n} Customers, our Customer hooks on | {on_rate:.1f} |")
+	echo(f"| (7) Data Import of {n} Customers, our Customer hooks off | {off_rate:.1f} |")
+	echo(f"| (8) Data Import of {n} Customer Interactions | {interaction_rate:.1f} |")
+	echo(f"| (8) Data Import of {n} Events (Frappe's own doctype, our Event hook off) | {event_rate:.1f} |")
+	echo("")
+	checks: list[tuple[str, float, str, bool]] = [
+		("customer import overhead <= 15%", overhead, "<= 0.15", overhead <= 0.15),
+		("interaction import / Event import >= 80%", ratio, ">= 0.80", ratio >= 0.80),
+	]
+	echo("| Target | Measured | Goal | Met |")
+	echo("|---|---:|---:|---|")
+	for label, value, goal, ok in checks:
+		echo(f"| {label} | {value:.3f} | {goal} | {'yes' if ok else 'NO'} |")
+	return [(label, value) for label, value, _goal, _ok in checks]
