@@ -168,9 +168,11 @@ def rule_condition(row, n: int, today=None) -> Condition:
 		if end:
 			params[p + "to"] = end
 			where.append(f"o.transaction_date <= %({p}to)s")
+		# A derived table of the distinct buyers is read once from the item's order lines; a plain IN
+		# subquery let MariaDB walk every profile's orders instead (FirstMatch), about twice as slow.
 		sub = (
-			"select o.customer from `tabSales Order` o join `tabSales Order Item` i on i.parent = o.name "
-			"where " + " and ".join(where)
+			"select customer from (select distinct o.customer from `tabSales Order` o "
+			"join `tabSales Order Item` i on i.parent = o.name where " + " and ".join(where) + f") {p}buyers"
 		)
 	elif kind in INTERACTION_RULES:
 		where = ["customer is not null", "status != 'Cancelled'"]
