@@ -113,7 +113,14 @@ def customer_import(n: int, echo=print) -> tuple[float, float]:
 	return 2 * half / on, 2 * half / off
 
 
-INTERACTION_HEADER = ["Customer", "Type", "Channel", "Date and Time", "Status", "Subject"]  # the fields' labels
+INTERACTION_HEADER = [
+	"Customer",
+	"Type",
+	"Channel",
+	"Date and Time",
+	"Status",
+	"Subject",
+]  # the fields' labels
 EVENT_HEADER = ["Subject", "Event Type", "Starts On", "Status"]
 
 
