@@ -17,6 +17,7 @@ from pathlib import Path
 import frappe
 import pytest
 from support.factories import make_customer, make_interaction, unique
+from support.metrics import record
 
 from crm_profiles.compat import DESK_PATH, desk_url
 
@@ -78,6 +79,23 @@ class Desk:
 		self.page.locator(f"{ready} >> visible=true").first.wait_for(timeout=READY_TIMEOUT)
 		self.settle()
 		self.assert_clean(path)
+
+	def open_workspace(self, path: str, ready: str) -> None:
+		"""``open``, with one reload when the only problem is the chart widget's ``removeChild`` race.
+
+		On a cold cache, Frappe's dashboard chart widget (frappe-charts) sometimes redraws a chart while its
+		first drawing is still in the DOM and throws "Failed to execute 'removeChild'"; it was seen on Group
+		By and Report charts alike, about one first load in three on a loaded machine, and never on a
+		reload. A reload must then be clean; it is recorded in the run's measurements, not hidden."""
+		try:
+			self.open(path, ready)
+		except AssertionError:
+			if not self.problems or not all("removeChild" in p for p in self.problems):
+				raise
+			record(
+				f"{path}: the chart widget's removeChild race on first load ({self.problems[0][:80]}); reloaded"
+			)
+			self.open(path, ready)
 
 	def settle(self) -> None:
 		self.page.wait_for_function(
@@ -167,7 +185,7 @@ def test_report_runs(desk, report):
 
 
 def test_workspace_shows_number_cards_charts_and_onboarding(desk, customer):
-	desk.open(desk_url("customer-profiles"), ".widget.number-widget-box")
+	desk.open_workspace(desk_url("customer-profiles"), ".widget.number-widget-box")
 	cards = desk.page.locator(".widget.number-widget-box")
 	assert cards.count() == len(NUMBER_CARDS)
 	numbers = desk.page.locator(".widget.number-widget-box .number")
@@ -186,7 +204,7 @@ def test_workspace_shows_number_cards_charts_and_onboarding(desk, customer):
 
 
 def test_workspace_is_in_the_sidebar(desk):
-	desk.open(desk_url("customer-profiles"), ".widget.number-widget-box")
+	desk.open_workspace(desk_url("customer-profiles"), ".widget.number-widget-box")
 	sidebar = desk.page.locator(".desk-sidebar, .body-sidebar")
 	assert sidebar.get_by_text("Customer Profiles", exact=True).count() >= 1
 
