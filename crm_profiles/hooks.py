@@ -158,7 +158,6 @@ override_whitelisted_methods = {
 	"frappe.desk.form.load.getdoc": "crm_profiles.privacy.versions.getdoc",
 	"frappe.desk.form.load.get_docinfo": "crm_profiles.privacy.versions.get_docinfo",
 	"frappe.desk.query_report.run": "crm_profiles.overrides.query_report.run",
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_profiles.overrides.dashboard_chart.get",
 }
 
 # The Customer form's Connections also list profiles and interactions
