@@ -417,6 +417,11 @@ QUEUE_AFTER_IMPORT = "crm_duplicate_queue"
 
 @data_import.at_import_end(QUEUE_AFTER_IMPORT)
 def _queue_after_import(doctypes: set[str], import_doc) -> None:
+	_enqueue_refresh()
+
+
+def _enqueue_refresh(**kwargs) -> None:
+	"""One duplicate-queue job on the long queue at a time, after the caller's commit."""
 	frappe.enqueue(
 		"crm_profiles.quality.matching.refresh_duplicate_queue",
 		queue="long",
@@ -424,6 +429,7 @@ def _queue_after_import(doctypes: set[str], import_doc) -> None:
 		job_id="crm_profiles_duplicate_queue",
 		deduplicate=True,
 		enqueue_after_commit=True,
+		**kwargs,
 	)
 
 
@@ -598,15 +604,7 @@ def enqueue_duplicate_queue() -> dict:
 	# Managers who work the queue (write on Possible Duplicate) may fill it; the job writes the pairs.
 	if not frappe.has_permission(PAIR, "write"):
 		frappe.throw(_("Not permitted to look for duplicates."), frappe.PermissionError)
-	frappe.enqueue(
-		"crm_profiles.quality.matching.refresh_duplicate_queue",
-		queue="long",
-		timeout=1800,
-		job_id="crm_profiles_duplicate_queue",
-		deduplicate=True,
-		publish=True,
-		enqueue_after_commit=True,
-	)
+	_enqueue_refresh(publish=True)
 	return {"queued": True}
 
 
