@@ -269,6 +269,30 @@ def test_personal_mailbox_emails_are_captured_only_when_allowed_and_stay_private
 			params={"customer": customer},
 		)
 		assert timeline.status_code == 200 and captured.name not in timeline.get_data(as_text=True)
+
+		# its follow-up shows in Follow-ups Due only to the owner of the private interaction
+		todo = frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": owner,
+				"date": frappe.utils.today(),
+				"reference_type": INTERACTION,
+				"reference_name": captured.name,
+				"description": "call back about the private matter",
+			}
+		).insert(ignore_permissions=True)
+		made.add("ToDo", todo.name)
+		frappe.db.commit()
+		for user, expected in ((owner, True), (colleague, False)):
+			r = call(
+				"POST",
+				"/api/method/frappe.desk.query_report.run",
+				tokens[user],
+				json={"report_name": "Follow-ups Due", "filters": {}},
+			)
+			assert r.status_code == 200, r.text[-500:]
+			refs = {row.get("reference_name") for row in r.json["message"]["result"] if isinstance(row, dict)}
+			assert (captured.name in refs) is expected, user
 	finally:
 		frappe.db.set_single_value("CRM Profile Settings", "capture_personal_emails", 0)
 		frappe.db.commit()

@@ -1,7 +1,8 @@
 """Follow-ups Due: open follow-up and review ToDos up to a date, by owner, tier and territory.
 
 Rows are limited to the profiles the user may read: the profile's permission conditions and User
-Permissions are added to the SQL, as ``frappe.get_list`` would.
+Permissions are added to the SQL, as ``frappe.get_list`` would. A follow-up of an interaction shows only
+when the user may read that interaction too (a private one from a personal mailbox only to its owner).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from frappe.utils import add_days, date_diff, getdate, today
 from crm_profiles.privacy.permissions import escaped
 from crm_profiles.reports.common import as_filters
 
+INTERACTION = "Customer Interaction"
 KINDS = {"Customer Interaction": "Follow-up", "Customer": "Contact Interval", "Customer Profile": "Review"}
 
 
@@ -96,14 +98,19 @@ def get_data(filters) -> list[dict]:
 	match = frappe.build_match_conditions("Customer Profile")
 	if match:
 		conditions.append(f"({escaped(match)})")  # its LIKE patterns, next to the query's parameters
+	interaction_match = frappe.build_match_conditions(INTERACTION)
+	if interaction_match:
+		conditions.append(f"(t.reference_type != '{INTERACTION}' or ({escaped(interaction_match)}))")
 	rows = frappe.db.sql(
 		f"""select t.name as todo, t.date, t.allocated_to, t.reference_type, t.reference_name, t.description,
 			`tabCustomer Profile`.name as customer, `tabCustomer Profile`.customer_name,
 			`tabCustomer Profile`.tier, `tabCustomer Profile`.territory
 		from `tabToDo` t
-		left join `tabCustomer Interaction` i on t.reference_type = 'Customer Interaction' and i.name = t.reference_name
+		left join `tabCustomer Interaction` on t.reference_type = 'Customer Interaction'
+			and `tabCustomer Interaction`.name = t.reference_name
 		join `tabCustomer Profile` on `tabCustomer Profile`.name = (case
-			when t.reference_type = 'Customer Interaction' then i.customer else t.reference_name end)
+			when t.reference_type = 'Customer Interaction' then `tabCustomer Interaction`.customer
+			else t.reference_name end)
 		where t.reference_type in ('Customer Interaction', 'Customer', 'Customer Profile')
 			and {" and ".join(conditions)}
 		order by t.date asc, t.name asc""",
