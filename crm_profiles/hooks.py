@@ -98,6 +98,8 @@ doc_events = {
 		"on_update": f"{_CAPTURE}.on_appointment_update",
 		"on_trash": f"{_CAPTURE}.mark_source_deleted",
 	},
+	# A deletion request's redaction also drops the profiles' encrypted values (Personal ID) from __Auth
+	"Personal Data Deletion Request": {"on_update": "crm_profiles.privacy.sensitive.forget_redacted_values"},
 	# Closing a follow-up ToDo completes its follow-up
 	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
 	# Each status a Data Import sets, the last at its end: work deferred from its rows, once

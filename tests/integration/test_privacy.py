@@ -70,6 +70,12 @@ def test_deletion_request_anonymises_our_records(person, monkeypatch):
 	assert person["email"] not in json.dumps(profile, default=str)
 	assert profile.personal_id != "310101199005170011" and profile.private_notes != "Prefers Mandarin"
 	assert str(profile.birthday) != "1990-05-17" and profile.mobile_no != "+8613800138000"
+	# the encrypted value goes too: nothing in __Auth for a backup and the site's key to bring back
+	assert not frappe.db.exists(
+		"__Auth", {"doctype": PROFILE, "name": person["customer"], "fieldname": "personal_id"}
+	)
+	assert not profile.personal_id
+	assert not frappe.get_doc(PROFILE, person["customer"]).get_password("personal_id", raise_exception=False)
 	consent = frappe.get_all(
 		"Customer Consent", filters={"customer": person["customer"]}, fields=["email_id", "evidence"]
 	)[0]
