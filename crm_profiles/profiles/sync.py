@@ -20,6 +20,7 @@ from frappe.utils import now_datetime
 from frappe.utils.caching import site_cache
 
 from crm_profiles.compat import LEAD_SOURCE_FIELD
+from crm_profiles.privacy.sensitive import encrypted_fields
 from crm_profiles.quality import completeness, match_keys, matching
 from crm_profiles.utils import data_import
 
@@ -190,6 +191,21 @@ def _fill_empty_fields(source: str, target: str) -> None:
 		updates["notes"] = f"{dst.notes}<hr>{src.notes}"
 	if updates:
 		frappe.db.set_value(PROFILE, target, updates, update_modified=False)
+	_move_encrypted_values(source, target, [f for f in updates if f in encrypted_fields()])
+
+
+def _move_encrypted_values(source: str, target: str, fieldnames: list[str]) -> None:
+	"""A Password field's column holds only its mask; the value itself is in ``__Auth``, under the
+	profile's name. When the target took the source's mask, the encrypted value moves with it (the
+	source's other rows go when the source is deleted)."""
+	if fieldnames:
+		# a stale row of the target (its column was emptied) would block the move
+		frappe.db.delete("__Auth", {"doctype": PROFILE, "name": target, "fieldname": ("in", fieldnames)})
+		frappe.db.sql(
+			"""update `__Auth` set name = %(target)s
+			where doctype = %(dt)s and name = %(source)s and fieldname in %(fields)s""",
+			{"dt": PROFILE, "source": source, "target": target, "fields": tuple(fieldnames)},
+		)
 
 
 def rename_profile(old: str, new: str) -> None:

@@ -15,7 +15,9 @@ import frappe
 from frappe import _
 from frappe.model.rename_doc import get_link_fields, rename_doc
 from frappe.utils import now_datetime
+from frappe.utils.password import get_decrypted_password
 
+from crm_profiles.privacy.sensitive import encrypted_fields
 from crm_profiles.utils import args
 
 PROFILE = "Customer Profile"
@@ -107,6 +109,9 @@ def get_merge_preview(source: str, target: str) -> dict:
 		a, b = docs["source"].get(df.fieldname), docs["target"].get(df.fieldname)
 		if a in (None, "") and b in (None, ""):
 			continue
+		differs = (a or "") != (b or "")
+		if df.fieldtype == "Password":  # both show their mask; whether they differ is in the values
+			differs = _decrypted(source, df.fieldname) != _decrypted(target, df.fieldname)
 		rows.append(
 			{
 				"fieldname": df.fieldname,
@@ -114,7 +119,7 @@ def get_merge_preview(source: str, target: str) -> dict:
 				"fieldtype": df.fieldtype,
 				"source": a,
 				"target": b,
-				"differs": (a or "") != (b or ""),
+				"differs": differs,
 			}
 		)
 	return {"source": source, "target": target, "fields": rows, "counts": linked_counts([source, target])}
@@ -285,7 +290,16 @@ def _chosen_values(source: str, target: str, choices: dict[str, str]) -> dict:
 	fields = [f for f, side in choices.items() if side == "source"]
 	if not fields or not frappe.db.exists(PROFILE, source):
 		return {}
-	return frappe.db.get_value(PROFILE, source, fields, as_dict=True) or {}
+	values = frappe.db.get_value(PROFILE, source, fields, as_dict=True) or {}
+	for fieldname in encrypted_fields() & set(fields):
+		# the column holds only a mask; the value is encrypted in __Auth under the source's name,
+		# which goes with the source profile, so the plain value is carried over and encrypted again
+		values[fieldname] = _decrypted(source, fieldname)
+	return values
+
+
+def _decrypted(profile: str, fieldname: str) -> str | None:
+	return get_decrypted_password(PROFILE, profile, fieldname, raise_exception=False)
 
 
 def _apply_chosen_values(target: str, chosen: dict) -> None:

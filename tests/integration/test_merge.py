@@ -144,3 +144,39 @@ def test_unknown_chosen_fields_are_dropped():
 	assert json.loads(frappe.db.get_value("Customer Merge Log", log, "chosen_values")) == {
 		"email_id": "source"
 	}
+
+
+def _with_personal_id(customer: str, value: str) -> str:
+	profile = frappe.get_doc(PROFILE, customer)
+	profile.personal_id = value
+	profile.save()
+	assert frappe.db.get_value(PROFILE, customer, "personal_id") != value  # stored as a mask
+	return customer
+
+
+def _personal_id(customer: str) -> str | None:
+	return frappe.get_doc(PROFILE, customer).get_password("personal_id", raise_exception=False)
+
+
+def test_the_encrypted_personal_id_survives_a_merge_into_a_profile_without_one():
+	source = _with_personal_id(make_customer().name, "SRC-310101199005170011")
+	target = make_customer().name
+	assert merge.run_merge(_log(source, target), commit=False) == "Completed"
+	assert _personal_id(target) == "SRC-310101199005170011"
+	assert not frappe.db.exists("__Auth", {"doctype": PROFILE, "name": source})
+
+
+def test_a_chosen_personal_id_is_the_value_not_its_mask():
+	source = _with_personal_id(make_customer().name, "SRC-A-11")
+	target = _with_personal_id(make_customer().name, "TGT-B-22")
+	preview = merge.get_merge_preview(source, target)
+	row = next(f for f in preview["fields"] if f["fieldname"] == "personal_id")
+	assert row["differs"] and "SRC-A-11" not in json.dumps(preview, default=str)
+
+	assert merge.run_merge(_log(source, target, {"personal_id": "source"}), commit=False) == "Completed"
+	assert _personal_id(target) == "SRC-A-11"
+	assert set(frappe.db.get_value(PROFILE, target, "personal_id")) == {"*"}
+
+	other = _with_personal_id(make_customer().name, "OTHER-3")
+	assert merge.run_merge(_log(other, target), commit=False) == "Completed"  # the target keeps its own
+	assert _personal_id(target) == "SRC-A-11"
