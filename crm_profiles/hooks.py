@@ -100,8 +100,12 @@ doc_events = {
 	},
 	# A deletion request's redaction also drops the profiles' encrypted values (Personal ID) from __Auth
 	"Personal Data Deletion Request": {"on_update": "crm_profiles.privacy.sensitive.forget_redacted_values"},
-	# Closing a follow-up ToDo completes its follow-up
-	"ToDo": {"on_update": "crm_profiles.interactions.followups.on_todo_update"},
+	# Closing a follow-up ToDo completes its follow-up. A ToDo on an app record needs read on that
+	# record, since its assignee would read the profile through _assign.
+	"ToDo": {
+		"validate": "crm_profiles.privacy.permissions.check_todo_reference",
+		"on_update": "crm_profiles.interactions.followups.on_todo_update",
+	},
 	# Each status a Data Import sets, the last at its end: work deferred from its rows, once
 	"Data Import": {"on_change": "crm_profiles.utils.data_import.on_data_import_change"},
 	# A running import reads the complaint workflow's transitions once; an edit is read from the next row

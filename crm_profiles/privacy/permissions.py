@@ -15,6 +15,7 @@ moved to a customer the user may not read, nor created for one.
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.query_builder import Criterion
 
 PROFILE = "Customer Profile"
@@ -234,3 +235,36 @@ def has_interaction_permission(doc, ptype: str | None = None, user: str | None =
 		if stored and stored.is_private and stored.private_to != user:
 			return False
 	return has_belongs_to_permission(doc, ptype, user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignments: ``_assign`` grants scoped access, so only a reader may create one
+# ---------------------------------------------------------------------------------------------
+
+
+def check_todo_reference(doc, method=None) -> None:
+	"""A ToDo on a record of the app needs read permission on that record.
+
+	Frappe writes every open ToDo's ``allocated_to`` into its reference's ``_assign``, and record
+	scoping lets assignees read a profile. Anyone may create a ToDo, so without this a user could
+	assign themselves to any profile and read it. ``assign_to.add`` (the desk's Assign To) checks read
+	permission itself and inserts with ``ignore_permissions``; this closes the direct ways (REST insert,
+	Data Import, ``frappe.client``) the same way, and only for a new ToDo or a changed reference or
+	assignee, so an assignee who lost access can still close their own ToDo.
+	"""
+	if doc.flags.ignore_permissions or frappe.session.user == "Administrator":
+		return
+	if doc.reference_type not in (PROFILE, *BELONGS_TO) or not doc.reference_name:
+		return
+	if not doc.is_new() and not any(
+		doc.has_value_changed(f) for f in ("reference_type", "reference_name", "allocated_to")
+	):
+		return
+	if not frappe.has_permission(doc.reference_type, "read", doc.reference_name):
+		frappe.throw(
+			_("You may not assign {0} {1}: you cannot read it.").format(
+				_(doc.reference_type), frappe.bold(doc.reference_name)
+			),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)

@@ -445,3 +445,52 @@ def test_a_user_without_merge_rights_cannot_merge(made):
 	assert r.status_code == 403
 	r = call("POST", "/api/method/crm_profiles.quality.matching.enqueue_duplicate_queue", token)
 	assert r.status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------
+# Record scoping: an assignment grants access, so nobody can assign themselves to what they can't read
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_scoped_user_cannot_assign_themselves_to_a_profile_they_cannot_read(made):
+	me = make_user("crm.bound.scoped@crm-profiles.test", ["CRM User"])
+	other = make_user("crm.bound.scoped.other@crm-profiles.test", ["CRM User"])
+	mine = made.add("Customer", make_customer(unique("_CRM ScopeMine")).name)
+	theirs = made.add("Customer", make_customer(unique("_CRM ScopeTheirs")).name)
+	frappe.db.set_value("Customer Profile", mine, "account_owner", me)
+	frappe.db.set_value("Customer Profile", theirs, "account_owner", other)
+	token = api_token(me)
+	frappe.db.set_single_value("CRM Profile Settings", "restrict_profiles_to_owner", 1)
+	frappe.db.commit()
+	try:
+		profile_path = f"/api/resource/{quote('Customer Profile')}"
+		assert call("GET", f"{profile_path}/{quote(theirs)}", token).status_code == 403
+
+		def todo(reference):
+			body = {
+				"allocated_to": me,
+				"reference_type": "Customer Profile",
+				"reference_name": reference,
+				"description": "mine now",
+			}
+			return call("POST", "/api/resource/ToDo", token, json=body)
+
+		refused = todo(theirs)
+		assert refused.status_code == 403, refused.text[-300:]
+		assert not frappe.db.get_value("Customer Profile", theirs, "_assign")
+		assigned = call(
+			"POST",
+			"/api/method/frappe.desk.form.assign_to.add",
+			token,
+			json={"doctype": "Customer Profile", "name": theirs, "assign_to": json.dumps([me])},
+		)
+		assert assigned.status_code == 403, assigned.text[-300:]
+		assert call("GET", f"{profile_path}/{quote(theirs)}", token).status_code == 403
+
+		# a ToDo of their own on a profile they may read is still theirs to make
+		allowed = todo(mine)
+		assert allowed.status_code == 200, allowed.text[-300:]
+		made.add("ToDo", allowed.json["data"]["name"])
+	finally:
+		frappe.db.set_single_value("CRM Profile Settings", "restrict_profiles_to_owner", 0)
+		frappe.db.commit()
