@@ -124,6 +124,8 @@ scheduler_events = {
 		"crm_profiles.segments.membership.nightly_refresh",
 		"crm_profiles.recommendations.engine.nightly",
 	],
+	# A running full refresh: parts whose worker died or failed are queued again, or the run is failed
+	"cron": {"*/5 * * * *": ["crm_profiles.analytics.refresh.check_refresh"]},
 }
 
 # Permissions

@@ -420,8 +420,112 @@ def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(monkeyp
 	}
 	assert len({k["job_id"] for _m, k in jobs}) == len(jobs)
 	for _method, kwargs in reversed(jobs):  # workers finish in any order
-		refresh.run_chunk(run=kwargs["run"], lo=kwargs["lo"], hi=kwargs["hi"], today=kwargs["today"])
+		refresh.run_chunk(**_job_kwargs(kwargs))
 	assert _snapshot(customers, SCORED) == expected
+	assert frappe.db.get_single_value("CRM Profile Settings", "refresh_status") == "Completed"
+
+
+def _job_kwargs(kwargs: dict) -> dict:
+	return {k: kwargs[k] for k in ("run", "lo", "hi", "today", "index", "attempt")}
+
+
+@pytest.fixture
+def queued(monkeypatch):
+	"""A full refresh whose jobs are recorded, not sent to RQ; the test plays the workers."""
+	from crm_profiles.analytics import refresh
+
+	rng = random.Random(11)
+	customers = [make_customer().name for _ in range(8)]
+	_random_history(rng, customers, 20)
+	full_refresh()
+	expected = _snapshot(customers, SCORED)
+	frappe.db.sql("update `tabCustomer Profile` set order_count = 0, lifetime_value = 0, recency_score = 0")
+	jobs = []
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: jobs.append(kwargs))
+	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # the jobs commit; this test rolls back
+	# no job reaches RQ here, so none is "alive" unless the test says so
+	monkeypatch.setattr(refresh, "_job_alive", lambda job_id: job_id in alive)
+	alive: set[str] = set()
+	return frappe._dict(refresh=refresh, jobs=jobs, alive=alive, customers=customers, expected=expected)
+
+
+def _work(q, fail=lambda kwargs: False) -> list[str]:
+	"""Run every queued job, like a worker, including the ones queued again meanwhile; returns errors."""
+	errors = []
+	while q.jobs:
+		kwargs = q.jobs.pop(0)
+		if fail(kwargs):
+			try:
+				raise frappe.db.OperationalError(2013, "Lost connection to MySQL server during query")
+			except Exception as error:
+				q.refresh._part_failed(
+					kwargs["run"],
+					kwargs["index"],
+					kwargs["attempt"],
+					error,
+					kwargs["lo"],
+					kwargs["hi"],
+					kwargs["today"],
+				)
+				errors.append(kwargs["job_id"])
+			continue
+		q.refresh.run_chunk(**_job_kwargs(kwargs))
+	return errors
+
+
+def _status() -> tuple[str, str]:
+	settings = "CRM Profile Settings"
+	return frappe.db.get_single_value(settings, "refresh_status"), frappe.db.get_single_value(
+		settings, "refresh_error"
+	)
+
+
+def test_a_part_that_fails_once_is_queued_again_and_the_run_completes(queued):
+	run = queued.refresh.enqueue_full_refresh(chunk_size=3)
+	assert _status()[0] == "Running"
+	errors = _work(queued, fail=lambda k: k["index"] == 1 and k["attempt"] == 1)
+	assert errors == [f"crm_profiles_refresh_{run}_1_1"]
+	assert _status() == ("Completed", "")
+	assert _snapshot(queued.customers, SCORED) == queued.expected
+
+
+def test_a_part_that_keeps_failing_fails_the_run_with_the_reason_and_the_next_run_completes(queued):
+	queued.refresh.enqueue_full_refresh(chunk_size=3)
+	errors = _work(queued, fail=lambda k: k["index"] == 0)
+	assert len(errors) == queued.refresh.MAX_ATTEMPTS
+	status, reason = _status()
+	assert status == "Failed" and "Part 1 failed on attempt 3" in reason and "Lost connection" in reason
+	# no scoring pass ran: R stays as the reset left it, never from a half run
+	assert {r["recency_score"] for r in _snapshot(queued.customers, ("recency_score",)).values()} == {0}
+
+	queued.refresh.enqueue_full_refresh(chunk_size=3)
+	assert _work(queued) == []
+	assert _status() == ("Completed", "")
+	assert _snapshot(queued.customers, SCORED) == queued.expected
+
+
+def test_check_refresh_queues_again_the_part_of_a_worker_that_died(queued):
+	run = queued.refresh.enqueue_full_refresh(chunk_size=3)
+	lost = queued.jobs.pop(1)  # its worker was killed while it ran: the job never finishes
+	queued.alive.update(k["job_id"] for k in queued.jobs)  # the other parts are still queued: left alone
+	found = queued.refresh.check_refresh()
+	assert found["requeued"] == [lost["index"]] and found["status"] == "Running"
+	again = [k for k in queued.jobs if k["index"] == lost["index"]]
+	assert [k["attempt"] for k in again] == [2] and again[0]["job_id"] == f"crm_profiles_refresh_{run}_1_2"
+	queued.alive.clear()
+	_work(queued)
+	assert _status() == ("Completed", "")
+	assert _snapshot(queued.customers, SCORED) == queued.expected
+	assert queued.refresh.check_refresh() is None  # nothing running any more
+
+
+def test_a_run_whose_progress_redis_lost_is_failed_by_the_check(queued):
+	run = queued.refresh.enqueue_full_refresh(chunk_size=3)
+	redis = queued.refresh._redis()
+	for what in ("parts", "today", "total", "done", "attempts"):
+		redis.delete(queued.refresh._key(run, what))
+	assert queued.refresh.check_refresh()["status"] == "Failed"
+	assert "progress was lost" in _status()[1]
 
 
 def test_sales_invoices_as_the_source_count_returns_as_value_not_orders():

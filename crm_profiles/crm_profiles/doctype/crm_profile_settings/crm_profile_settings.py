@@ -54,6 +54,9 @@ class CRMProfileSettings(AppDocument):
 		new_customer_days: DF.Int
 		order_value: DF.Literal["Net Total", "Grand Total"]
 		recency_thresholds: DF.Data | None
+		refresh_error: DF.SmallText | None
+		refresh_run: DF.Data | None
+		refresh_status: DF.Literal["", "Running", "Completed", "Failed"]
 		reorder_follow_ups: DF.Check
 		restrict_profiles_to_owner: DF.Check
 		review_interval_days: DF.Int
