@@ -52,6 +52,18 @@ def rollback(site, monkeypatch):
 CONFIG_CACHES = ("notifications", "workflow", "assignment_rule", "server_script_map", "webhooks")
 
 
+@pytest.fixture
+def made(site):
+	"""Records a test commits (for REST calls), removed at its end: ``support.committed.Made``."""
+	from support.committed import Made  # imports frappe: only once a bench is there
+
+	m = Made()
+	try:
+		yield m
+	finally:
+		m.undo()
+
+
 def forget_caches_of_rolled_back_rows() -> None:
 	import frappe
 

@@ -20,42 +20,6 @@ SEGMENT, CAMPAIGN = "Customer Segment", "Customer Campaign"
 SQL_LEAK = re.compile(r"SQL syntax|pymysql|OperationalError|ProgrammingError|`tab", re.IGNORECASE)
 
 
-class Made:
-	def __init__(self):
-		self.rows: list[tuple[str, str]] = []
-
-	def add(self, doctype: str, name: str) -> str:
-		self.rows.append((doctype, name))
-		return name
-
-	def undo(self) -> None:
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		for doctype, name in reversed(self.rows):
-			if doctype == "Customer":
-				for dt in ("Customer Recommendation", "Customer Item Summary", "Customer Segment Member"):
-					frappe.db.delete(dt, {"customer": name})
-				for so in frappe.get_all("Sales Order", filters={"customer": name}, pluck="name"):
-					doc = frappe.get_doc("Sales Order", so)
-					if doc.docstatus == 1:
-						doc.cancel()
-					frappe.delete_doc("Sales Order", so, force=True, ignore_permissions=True)
-			if doctype == CAMPAIGN:
-				frappe.db.delete("Customer Campaign Member", {"customer_campaign": name})
-			if frappe.db.exists(doctype, name):
-				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-		frappe.db.commit()
-
-
-@pytest.fixture
-def made(site):
-	m = Made()
-	try:
-		yield m
-	finally:
-		m.undo()
-
-
 @pytest.fixture
 def world(made):
 	"""Two territories, one customer in the first and two in the second (paper; paper and toner), a segment of

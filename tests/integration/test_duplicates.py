@@ -9,7 +9,13 @@ import frappe
 import pytest
 from support.factories import make_customer, unique
 from support.metrics import record
-from support.quality import clean_names, insert_profiles, profile_pairs_among, seeded_profiles
+from support.quality import (
+	clean_names,
+	insert_profiles,
+	install_default_rules,
+	profile_pairs_among,
+	seeded_profiles,
+)
 
 from crm_profiles.quality import matching
 
@@ -18,18 +24,7 @@ RULE = "Duplicate Matching Rule"
 
 @pytest.fixture
 def default_rules():
-	frappe.db.delete(RULE)
-	for rule_name, rule_type, threshold in matching.DEFAULT_RULES:
-		frappe.get_doc(
-			{
-				"doctype": RULE,
-				"rule_name": rule_name,
-				"rule_type": rule_type,
-				"threshold": threshold,
-				"action": "Warn",
-			}
-		).insert()
-	return [r.name for r in matching.enabled_rules()]
+	return install_default_rules()
 
 
 def _plant(clean: list[dict]) -> tuple[list[dict], set[tuple[str, str]]]:

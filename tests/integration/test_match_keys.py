@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 import pytest
 from support.factories import make_customer, make_user, unique
-from support.quality import clean_names, insert_profiles, seeded_profiles
+from support.quality import clean_names, insert_profiles, install_default_rules, seeded_profiles
 
 from crm_profiles.patches import backfill_match_keys
 from crm_profiles.quality import match_keys, matching
@@ -18,17 +18,7 @@ KEY_FIELDS = list(match_keys.FIELDS)
 
 @pytest.fixture
 def default_rules():
-	frappe.db.delete(RULE)
-	for rule_name, rule_type, threshold in matching.DEFAULT_RULES:
-		frappe.get_doc(
-			{
-				"doctype": RULE,
-				"rule_name": rule_name,
-				"rule_type": rule_type,
-				"threshold": threshold,
-				"action": "Warn",
-			}
-		).insert()
+	return install_default_rules()
 
 
 def keys_of(profile: str) -> dict:

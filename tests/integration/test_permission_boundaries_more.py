@@ -29,39 +29,6 @@ def _role_user(role: str, territory: str | None = None) -> str:
 	return make_user(email, [role], territory=territory)
 
 
-class Made:
-	def __init__(self):
-		self.rows: list[tuple[str, str]] = []
-
-	def add(self, doctype, name):
-		self.rows.append((doctype, name))
-		return name
-
-	def undo(self):
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		for doctype, name in reversed(self.rows):
-			if doctype == "Customer":
-				for dt in (INTERACTION, "Customer Consent", "Customer Profile Change", "Customer Merge Log"):
-					frappe.db.delete(
-						dt, {"customer": name} if dt != "Customer Merge Log" else {"target_customer": name}
-					)
-				frappe.db.delete(PAIR, {"profile_a": name})
-				frappe.db.delete(PAIR, {"profile_b": name})
-			if frappe.db.exists(doctype, name):
-				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-		frappe.db.commit()
-
-
-@pytest.fixture
-def made(site):
-	m = Made()
-	try:
-		yield m
-	finally:
-		m.undo()
-
-
 # ---------------------------------------------------------------------------------------------
 # 3. Every report runs for every role declared on it, and for territory-restricted users
 # ---------------------------------------------------------------------------------------------

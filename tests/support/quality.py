@@ -69,3 +69,21 @@ def record_consent(customer: str, purpose: str, status: str, **values) -> str:
 	from crm_profiles.privacy.consent import record_consent as record
 
 	return record(customer, purpose, status, **values)
+
+
+def install_default_rules() -> list[str]:
+	"""Replace the site's duplicate matching rules by the app's defaults, all set to Warn."""
+	from crm_profiles.quality import matching
+
+	frappe.db.delete("Duplicate Matching Rule")
+	for rule_name, rule_type, threshold in matching.DEFAULT_RULES:
+		frappe.get_doc(
+			{
+				"doctype": "Duplicate Matching Rule",
+				"rule_name": rule_name,
+				"rule_type": rule_type,
+				"threshold": threshold,
+				"action": "Warn",
+			}
+		).insert()
+	return [r.name for r in matching.enabled_rules()]
