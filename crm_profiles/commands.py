@@ -18,9 +18,10 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 @click.option("--skip-slow", is_flag=True, help="Skip ERPNext's Customer Acquisition and Loyalty report")
 @click.option(
 	"--part",
-	type=click.Choice(["all", "analytics", "apply", "imports"]),
+	type=click.Choice(["all", "analytics", "apply", "imports", "workers"]),
 	default="all",
-	help="analytics: figures and reports; apply: segments and recommendations; imports: Data Import rates",
+	help="analytics: figures and reports; apply: segments and recommendations; imports: Data Import rates; "
+	"workers: the full refresh shared by 1 and 2 RQ workers",
 )
 @click.option("--import-rows", type=int, default=2000, help="Rows per Data Import measurement (e.g. 10000)")
 @pass_context
@@ -30,7 +31,7 @@ def crm_profiles_benchmark(
 	"""Seed a synthetic dataset into a BENCHMARK site and time analytics side by side (never on production)."""
 	import frappe
 
-	from crm_profiles.benchmark import apply, imports, run, seed
+	from crm_profiles.benchmark import apply, imports, run, seed, workers
 
 	site = get_site(context)
 	customers = customers or SIZES[size][0]
@@ -56,6 +57,8 @@ def crm_profiles_benchmark(
 			apply.run(echo=click.echo)
 		if part in ("all", "imports"):
 			imports.run(import_rows, echo=click.echo)
+		if part in ("all", "workers"):
+			workers.run(echo=click.echo)
 	finally:
 		frappe.destroy()
 
