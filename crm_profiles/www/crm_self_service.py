@@ -62,12 +62,14 @@ def get_context(context):
 	context.lang = frappe.local.lang or "en"
 	context.text = texts()
 	context.state = "form"
+	posted = bool(frappe.request and frappe.request.method == "POST")
 	try:
-		link = self_service.read_link(token)
-		if frappe.request and frappe.request.method == "POST":
+		if posted:  # every submission counts, refused ones too
 			signed_links.check_rate_limit(
 				self_service.PURPOSE, self_service.RATE_LIMIT, self_service.RATE_WINDOW
 			)
+		link = self_service.read_link(token)
+		if posted:
 			self_service.submit_changes(token, dict(form), frappe.local.request_ip)
 			context.state = "thanks"
 		else:
