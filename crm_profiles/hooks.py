@@ -145,6 +145,7 @@ permission_query_conditions = {
 	"Customer Campaign Member": f"{_PERM}.belongs_to_query",
 	"Customer Recommendation": f"{_PERM}.belongs_to_query",
 	"Customer Item Summary": f"{_PERM}.belongs_to_query",
+	"Customer Self-service Link": f"{_PERM}.belongs_to_query",
 }
 has_permission = {
 	"Customer Profile": f"{_PERM}.has_profile_permission",
@@ -157,6 +158,7 @@ has_permission = {
 	"Customer Campaign Member": f"{_PERM}.has_belongs_to_permission",
 	"Customer Recommendation": f"{_PERM}.has_belongs_to_permission",
 	"Customer Item Summary": f"{_PERM}.has_belongs_to_permission",
+	"Customer Self-service Link": f"{_PERM}.has_belongs_to_permission",
 }
 
 # The form's change history (docinfo.versions) without values of fields the reader may not read
@@ -197,6 +199,12 @@ user_data_fields = [
 		"doctype": "Customer Consent",
 		"filter_by": "email_id",
 		"redact_fields": ["email_id", "evidence"],
+		"partial": 1,
+	},
+	{
+		"doctype": "Customer Self-service Link",
+		"filter_by": "sent_to",
+		"redact_fields": ["sent_to", "last_ip_address"],
 		"partial": 1,
 	},
 ]

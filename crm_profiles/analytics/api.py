@@ -45,7 +45,7 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	changes = frappe.get_list(
 		figures.CHANGE,
 		filters={"customer_profile": customer},
-		fields=["change_type", "from_value", "to_value", "changed_on", "reason", "changed_by"],
+		fields=["change_type", "detail", "from_value", "to_value", "changed_on", "reason", "changed_by"],
 		order_by="changed_on desc, creation desc",
 		limit=50,
 	)

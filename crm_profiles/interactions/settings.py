@@ -15,6 +15,7 @@ DEFAULTS = {
 	"complaint_response_hours": 24,
 	"review_interval_days": 180,
 	"survey_validity_days": 14,
+	"self_service_validity_days": 14,
 }
 
 

@@ -1,28 +1,23 @@
 """NPS and CSAT surveys answered from an emailed link, without a desk account.
 
-The link carries a token ``<payload>.<signature>``: the payload names the customer, the expiry and a
-random id; the signature is an HMAC-SHA256 over the payload with a key derived from the site's own
-``encryption_key``. A token is refused when its signature does not match (tampered), when it has
+The link carries a signed token (``crm_profiles.utils.signed_links``) naming the customer, the expiry
+and a random id. A token is refused when its signature does not match (tampered), when it has
 expired, or when an answer with its id already exists (used). The id is stored on the Feedback
 interaction in a unique column, so even two simultaneous answers cannot both be accepted.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import secrets
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, escape_html, get_datetime, get_url, now_datetime
-from frappe.utils.password import get_encryption_key
+from frappe.utils import add_days, cint, escape_html, get_url, now_datetime
 
 from crm_profiles.interactions.settings import setting
 from crm_profiles.privacy.consent import can_contact
-from crm_profiles.utils import args
+from crm_profiles.utils import args, signed_links
+from crm_profiles.utils.signed_links import LinkTokenError
 
 INTERACTION = "Customer Interaction"
 PROFILE = "Customer Profile"
@@ -30,56 +25,30 @@ SURVEY_ROUTE = "/crm_survey"
 COMMENT_LENGTH = 2000
 
 
-class SurveyTokenError(frappe.ValidationError):
-	"""A survey token that must be refused; ``reason`` is "tampered", "expired" or "used"."""
-
-	def __init__(self, reason: str):
-		super().__init__(reason)
-		self.reason = reason
-
-
-def _key() -> bytes:
-	return hashlib.sha256(b"crm_profiles.survey:" + get_encryption_key().encode()).digest()
-
-
-def _b64(data: bytes) -> str:
-	return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-	return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(payload: str) -> str:
-	return _b64(hmac.new(_key(), payload.encode(), hashlib.sha256).digest())
+# The survey's tokens and their refusals are the shared signed links' (utils.signed_links).
+SurveyTokenError = LinkTokenError
+PURPOSE = "survey"
 
 
 def make_token(customer: str, valid_days: int | None = None) -> str:
 	days = valid_days if valid_days is not None else setting("survey_validity_days")
-	expires = get_datetime(add_days(now_datetime(), days)).replace(microsecond=0)
-	payload = _b64(
-		json.dumps({"c": customer, "x": expires.isoformat(), "n": secrets.token_urlsafe(16)}).encode()
+	return signed_links.make(
+		PURPOSE, {"c": customer, "n": secrets.token_urlsafe(16)}, add_days(now_datetime(), days)
 	)
-	return f"{payload}.{_sign(payload)}"
 
 
 def read_token(token: str | None) -> dict:
 	"""The token's claims, or SurveyTokenError. Checks signature, then expiry, then single use."""
-	payload, _dot, signature = (token or "").partition(".")
-	if not payload or not signature or not hmac.compare_digest(_sign(payload), signature):
-		raise SurveyTokenError("tampered")
+	claims = signed_links.read(PURPOSE, token or "")
 	try:
-		claims = json.loads(_unb64(payload))
-		customer, expires, nonce = str(claims["c"]), get_datetime(claims["x"]), str(claims["n"])
-	except Exception:
+		customer, nonce = str(claims["c"]), str(claims["n"])
+	except (KeyError, TypeError):
 		raise SurveyTokenError("tampered") from None
-	if now_datetime() > expires:
-		raise SurveyTokenError("expired")
 	if not frappe.db.exists(PROFILE, customer):
 		raise SurveyTokenError("tampered")
 	if frappe.db.exists(INTERACTION, {"survey_nonce": nonce}):
 		raise SurveyTokenError("used")
-	return {"customer": customer, "expires": expires, "nonce": nonce}
+	return {"customer": customer, "expires": claims["x"], "nonce": nonce}
 
 
 def survey_url(customer: str) -> str:

@@ -35,6 +35,7 @@ BELONGS_TO = {
 	"Customer Campaign Member": ("customer",),
 	"Customer Recommendation": ("customer",),
 	"Customer Item Summary": ("customer",),
+	"Customer Self-service Link": ("customer",),
 }
 
 

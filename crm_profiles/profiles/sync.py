@@ -334,3 +334,5 @@ def on_customer_trash(doc, method=None) -> None:
 	if frappe.db.exists(PROFILE, doc.name):
 		# Safe: the user is deleting the Customer, and the profile is its one-to-one extension.
 		frappe.delete_doc(PROFILE, doc.name, ignore_permissions=True, force=True)
+	# its self-service links are only access grants: they go with the customer
+	frappe.db.delete("Customer Self-service Link", {"customer": doc.name})

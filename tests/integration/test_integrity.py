@@ -98,6 +98,9 @@ def records(site):
 		0
 	]
 	tier = frappe.get_all("Customer Tier", pluck="name", limit=1)
+	from crm_profiles.privacy.self_service import mint_link
+
+	self_service_link, _token = mint_link(customer, "forge@example.com")
 	segment = frappe.get_doc(
 		{
 			"doctype": "Customer Segment",
@@ -129,6 +132,7 @@ def records(site):
 		"Customer Tier": tier[0] if tier else None,
 		"Customer Segment": segment.name,
 		"Customer Campaign": campaign.name,
+		"Customer Self-service Link": self_service_link,
 	}
 	tokens = {"writer": api_token(WRITER), "manager": api_token(MANAGER)}
 	frappe.db.commit()
@@ -145,6 +149,7 @@ def records(site):
 		for name in (customer, other):
 			frappe.db.delete("Customer Interaction", {"customer": name})
 			frappe.db.delete("Customer Consent", {"customer": name})
+			frappe.db.delete("Customer Self-service Link", {"customer": name})
 			frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
 		frappe.db.commit()
 

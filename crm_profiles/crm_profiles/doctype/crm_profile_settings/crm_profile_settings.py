@@ -15,6 +15,7 @@ RANGES = {
 	"complaint_response_hours": (0, 8760),
 	"review_interval_days": (0, 36500),
 	"survey_validity_days": (0, 3650),
+	"self_service_validity_days": (1, 365),
 	"new_customer_days": (0, 36500),
 	"loyal_min_orders": (0, 100000),
 	"at_risk_days": (0, 36500),
@@ -62,6 +63,7 @@ class CRMProfileSettings(AppDocument):
 		review_interval_days: DF.Int
 		rfm_cut_points: DF.SmallText | None
 		rfm_mode: DF.Literal["Quintiles", "Fixed Thresholds"]
+		self_service_validity_days: DF.Int
 		stale_review_days: DF.Int
 		survey_validity_days: DF.Int
 		update_on_order_events: DF.Check

@@ -32,6 +32,7 @@ class CustomerConsent(AppDocument):
 		evidence: DF.SmallText | None
 		evidence_file: DF.Attach | None
 		expires_on: DF.Date | None
+		ip_address: DF.Data | None
 		profile: DF.Link | None
 		purpose: DF.Literal[
 			"Marketing Email",
@@ -43,8 +44,16 @@ class CustomerConsent(AppDocument):
 			"Data Sharing",
 		]
 		recorded_by: DF.Link | None
+		self_service_link: DF.Link | None
 		source: DF.Literal[
-			"Web Form", "Email", "Phone Call", "In Person", "Paper Form", "Data Import", "Other"
+			"Web Form",
+			"Email",
+			"Phone Call",
+			"In Person",
+			"Paper Form",
+			"Data Import",
+			"Self-service",
+			"Other",
 		]
 		status: DF.Literal["Granted", "Withdrawn"]
 		territory: DF.Link | None

@@ -38,6 +38,13 @@ frappe.ui.form.on("Customer Profile", {
 			() => crm_profiles_send_survey(frm),
 			__("Actions"),
 		);
+		if (frm.perm[0] && frm.perm[0].write) {
+			frm.add_custom_button(
+				__("Send Self-service Link"),
+				() => crm_profiles_send_self_service_link(frm),
+				__("Actions"),
+			);
+		}
 		crm_profiles_render_timeline(frm);
 		if (frm.doc.personal_id && frm.perm[1] && frm.perm[1].read) {
 			frm.add_custom_button(
@@ -203,7 +210,11 @@ function crm_profiles_render_purchases(frm) {
 					? table(
 							[__("Change"), __("From"), __("To"), __("Changed On"), __("Reason")],
 							message.changes.map((c) => [
-								esc(__(c.change_type)),
+								esc(
+									c.detail
+										? `${__(c.change_type)}: ${__(c.detail)}`
+										: __(c.change_type),
+								),
 								esc(__(c.from_value || "")),
 								esc(__(c.to_value || "")),
 								frappe.datetime.str_to_user(c.changed_on),
@@ -229,6 +240,57 @@ function crm_profiles_send_survey(frm) {
 					message: __("Survey sent to {0}.", [message.email]),
 					indicator: "green",
 				});
+		});
+}
+
+// The customer's own answers: a signed link to update contact details, preferences and consent
+function crm_profiles_send_self_service_link(frm) {
+	frappe
+		.call({
+			method: "crm_profiles.privacy.self_service.send_link",
+			args: { customer: frm.doc.customer },
+			type: "POST",
+			freeze: true,
+		})
+		.then(({ message }) => {
+			if (!message) return;
+			const esc = frappe.utils.escape_html;
+			const dialog = new frappe.ui.Dialog({
+				title: __("Self-service Link"),
+				fields: [
+					{
+						fieldtype: "HTML",
+						fieldname: "sent",
+						options: `<p>${
+							message.emailed
+								? __("Sent to {0}. The link works until {1}.", [
+										esc(message.email),
+										esc(frappe.datetime.str_to_user(message.expires_on)),
+									])
+								: __(
+										"No outgoing email account is set up: copy the link and send it to {0} yourself. It works until {1}.",
+										[
+											esc(message.email),
+											esc(frappe.datetime.str_to_user(message.expires_on)),
+										],
+									)
+						}</p>`,
+					},
+					{
+						fieldtype: "Small Text",
+						fieldname: "url",
+						label: __("Link"),
+						read_only: 1,
+						default: message.url,
+					},
+				],
+				primary_action_label: __("Copy Link"),
+				primary_action() {
+					frappe.utils.copy_to_clipboard(message.url);
+					dialog.hide();
+				},
+			});
+			dialog.show();
 		});
 }
 

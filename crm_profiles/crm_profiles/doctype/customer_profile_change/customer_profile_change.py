@@ -13,13 +13,17 @@ class CustomerProfileChange(AppDocument):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		change_type: DF.Literal["Tier", "Lifecycle Stage"]
+		change_type: DF.Literal[
+			"Tier", "Lifecycle Stage", "Email", "Mobile", "WeChat ID", "Preference", "Consent"
+		]
 		changed_by: DF.Link | None
 		changed_on: DF.Datetime | None
 		customer: DF.Link | None
 		customer_profile: DF.Link
+		detail: DF.Data | None
 		from_value: DF.Data | None
-		reason: DF.Literal["Rule", "Manual"]
+		reason: DF.Literal["Rule", "Manual", "Self-service"]
+		self_service_link: DF.Link | None
 		to_value: DF.Data | None
 	# end: auto-generated types
 	pass
