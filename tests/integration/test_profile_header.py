@@ -269,9 +269,7 @@ def test_territory_bound_sales_user_reads_only_their_territory(world):
 	assert world["theirs"] not in json.dumps(header)
 
 
-@pytest.mark.parametrize(
-	"name", [["a", "b"], {"name": "x"}, "x" * 141], ids=["list", "object", "too-long"]
-)
+@pytest.mark.parametrize("name", [["a", "b"], {"name": "x"}, "x" * 141], ids=["list", "object", "too-long"])
 def test_bad_name_arguments_are_a_4xx_naming_the_argument(world, name):
 	response = call("POST", HEADER, world["tokens"]["manager"], json={"name": name})
 	assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
