@@ -31,6 +31,7 @@ FILTERS = {
 }
 # Optional history DocTypes from the analytics work: (doctype, date field, title field, detail field).
 HISTORY_SOURCES = (("Customer Profile Change", "changed_on", "change_type", "to_value"),)
+HISTORY_KINDS = {doctype for doctype, *_ in HISTORY_SOURCES}
 
 
 def _sources(customer: str, show: str = "all") -> list[dict]:
@@ -188,7 +189,8 @@ def read_page(customer: str, cursor: str | None = None, limit: int = 20, show: s
 				"timed": bool(r.timed),
 				"amount": float(r.amount) if r.amount is not None else None,
 				"currency": r.detail if r.kind == "Sales Order" else None,
-				"title": r.title,
+				# A change's title is what changed (Tier, Lifecycle Stage): a label to translate, not data.
+				"title": _(r.title) if r.title and r.kind in HISTORY_KINDS else r.title,
 				"detail": _(r.detail) if r.detail else "",
 				"status": _(r.status) if r.status else "",
 			}
