@@ -42,7 +42,9 @@ crm_profiles.log_interaction = (customer, after) => {
 			const type = dialog.fields_dict.interaction_type;
 			if (!type) return;
 			type.df.onchange = () => {
-				const channel = crm_profiles.channel_for_type(dialog.get_value("interaction_type"));
+				const channel = crm_profiles.channel_for_type(
+					dialog.get_value("interaction_type"),
+				);
 				if (channel) dialog.set_value("channel", channel);
 			};
 		},
@@ -172,7 +174,9 @@ crm_profiles.ProfileHeader = class ProfileHeader {
 			</div>
 			${this.compact ? "" : this.bottom_bar(contact)}
 		`);
-		this.$wrapper.find(".crm-log-interaction, .crm-bar-log").on("click", () => this.log_interaction());
+		this.$wrapper
+			.find(".crm-log-interaction, .crm-bar-log")
+			.on("click", () => this.log_interaction());
 	}
 
 	// On a phone, the three things done most from a profile, always in reach.
@@ -223,7 +227,8 @@ crm_profiles.ProfileTimeline = class ProfileTimeline {
 		};
 		this.$chips = $(`<div class="crm-chips" role="group" aria-label="${__("Show")}">
 			${crm_profiles.TIMELINE_FILTERS.map(
-				(f) => `<button class="btn btn-xs crm-chip" data-show="${f}">${labels[f]}</button>`,
+				(f) =>
+					`<button class="btn btn-xs crm-chip" data-show="${f}">${labels[f]}</button>`,
 			).join("")}</div>`).appendTo(this.$wrapper);
 		this.$list = $(
 			`<div class="crm-timeline" aria-label="${__("Timeline of {0}", [frappe.utils.escape_html(customer_name || customer)])}"></div>`,
@@ -231,7 +236,9 @@ crm_profiles.ProfileTimeline = class ProfileTimeline {
 		this.$more = $(`<button class="btn btn-xs btn-default mt-2">${__("Load more")}</button>`)
 			.hide()
 			.appendTo(this.$wrapper);
-		this.$chips.on("click", ".crm-chip", (e) => this.show($(e.currentTarget).attr("data-show")));
+		this.$chips.on("click", ".crm-chip", (e) =>
+			this.show($(e.currentTarget).attr("data-show")),
+		);
 		this.$more.on("click", () => this.load());
 	}
 
