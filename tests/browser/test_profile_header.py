@@ -265,3 +265,20 @@ def test_workspace_stage_chart_labels_are_translated_and_whole(browser, site_url
 		assert set(labels) <= stages, labels
 	finally:
 		context.close()
+
+
+def test_profile_list_on_a_phone_has_one_search_box(browser, site_url, customer):
+	context, page, errors = login(browser, site_url, PHONE, "en")
+	try:
+		page.goto(site_url + desk_url("customer-profile"))
+		page.locator(".list-row").first.wait_for(timeout=READY_TIMEOUT)
+		settle(page)
+		visible = page.locator(".standard-filter-section .frappe-control[data-fieldname] >> visible=true")
+		assert [visible.nth(i).get_attribute("data-fieldname") for i in range(visible.count())] == [
+			"customer_name"
+		]
+		title = page.locator(".page-title .title-text").first
+		assert page.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1", title.element_handle())
+		assert not errors, errors
+	finally:
+		context.close()
