@@ -81,7 +81,7 @@ crm_profiles.ProfileHeader = class ProfileHeader {
 	trend(t, money = false) {
 		if (!t) return "";
 		const arrow = { up: "▲", down: "▼", flat: "■" }[t.direction];
-		const colour = { up: "green", down: "red", flat: "gray" }[t.direction];
+		const colour = { up: "success", down: "danger", flat: "muted" }[t.direction];
 		const change =
 			t.percent === null
 				? t.current
