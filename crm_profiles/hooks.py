@@ -15,7 +15,9 @@ export_python_type_annotations = True
 app_include_js = [
 	"/assets/crm_profiles/js/crm_profiles.js",
 	"/assets/crm_profiles/js/crm_profiles_quality.js",
+	"/assets/crm_profiles/js/profile_header.js",
 ]
+app_include_css = ["/assets/crm_profiles/css/crm_profiles.css"]
 doctype_js = {"Customer": "public/js/customer.js"}
 
 # Installation and migration

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import frappe
 from frappe import _
 
@@ -19,6 +21,50 @@ def _check_read(customer: str) -> None:
 			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
 			frappe.PermissionError,
 		)
+
+
+@dataclass
+class OrderScope:
+	"""Which of one customer's submitted orders (or invoices) the user may read.
+
+	``condition`` is Frappe's row rule on the source table ("" for every row, ``None`` when the user may
+	not read the doctype at all); ``hidden`` counts the customer's documents outside it; ``restricted``
+	says why order detail is left out, or is empty when everything is readable.
+	"""
+
+	condition: str | None
+	total: int = 0
+	hidden: int = 0
+	restricted: str = ""
+
+
+def hidden_orders_message(hidden: int) -> str:
+	return _(
+		"{0} of this customer's orders are outside your permissions, so the top items are hidden; "
+		"the profile's figures are the stored totals."
+	).format(hidden)
+
+
+def order_scope(customer: str, config: figures.Config) -> OrderScope:
+	"""The user's reach into this customer's orders: role permission, User Permissions (Company,
+	Territory, ...) and other apps' row rules, counted in one indexed query."""
+	condition = row_condition(config.source)
+	if condition is None:
+		return OrderScope(
+			None,
+			restricted=_("You may not read {0}, so the order detail is hidden.").format(_(config.source)),
+		)
+	condition = escaped(condition) if condition else ""
+	table = figures.SOURCES[config.source]["table"]
+	# The row rules are written against the unaliased table name.
+	company = f"and {table}.company = %(company)s" if config.company else ""
+	total, readable = frappe.db.sql(
+		f"""select count(*), sum(case when {condition or "1 = 1"} then 1 else 0 end)
+		from {table} where {table}.customer = %(customer)s and {table}.docstatus = 1 {company}""",
+		{"customer": customer, "company": config.company},
+	)[0]
+	hidden = int(total or 0) - int(readable or 0)
+	return OrderScope(condition, int(total or 0), hidden, hidden_orders_message(hidden) if hidden else "")
 
 
 @frappe.whitelist()
@@ -50,22 +96,11 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 		limit=50,
 	)
 	result = {"doctype": config.source, "top_items": [], "recent_orders": [], "changes": changes}
-	condition = row_condition(config.source)
-	if condition:
-		condition = escaped(condition)
-	if condition is None:
-		result["restricted"] = _("You may not read {0}, so the order detail is hidden.").format(
-			_(config.source)
-		)
+	scope = order_scope(customer, config)
+	if scope.condition is None:
+		result["restricted"] = scope.restricted
 		return result
-	# The row rules are written against the unaliased table name.
-	permitted = f"and ({condition})" if condition else ""
-	total, readable = frappe.db.sql(
-		f"""select count(*), sum(case when {condition or "1 = 1"} then 1 else 0 end)
-		from {table} where {table}.customer = %(customer)s and {table}.docstatus = 1
-		{company.replace("o.", table + ".")}""",
-		params,
-	)[0]
+	permitted = f"and ({scope.condition})" if scope.condition else ""
 	recent = frappe.db.sql(
 		f"""select name, {date_field} as date, company, currency, grand_total, {value} as base_value, status
 		from {table} where customer = %(customer)s and docstatus = 1 {company.replace("o.", "")} {permitted}
@@ -75,12 +110,9 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	)
 	allowed = readable_names(config.source, [r.name for r in recent])
 	result["recent_orders"] = [r for r in recent if r.name in allowed]
-	hidden = int(total or 0) - int(readable or 0) + len(recent) - len(result["recent_orders"])
+	hidden = scope.hidden + len(recent) - len(result["recent_orders"])
 	if hidden:
-		result["restricted"] = _(
-			"{0} of this customer's orders are outside your permissions, so the top items are hidden; "
-			"the profile's figures are the stored totals."
-		).format(hidden)
+		result["restricted"] = hidden_orders_message(hidden)
 		return result
 	result["top_items"] = frappe.db.sql(
 		f"""select i.item_code, max(i.item_name) as item_name, sum(i.stock_qty) as qty, sum(i.{net_amount}) as value

@@ -188,8 +188,11 @@ def fixed_cut_points(recency: str | None, frequency: str | None, monetary: str |
 # ---------------------------------------------------------------------------------------------
 
 
-def aggregate_sql(config: Config, condition: str = "") -> str:
-	"""The grouped SELECT. Column and table names come from the fixed maps above; values are parameters."""
+def aggregate_sql(config: Config, condition: str = "", previous: bool = False) -> str:
+	"""The grouped SELECT. Column and table names come from the fixed maps above; values are parameters.
+
+	``previous`` adds the count and value of the window before the trailing one (for trends).
+	"""
 	src = SOURCES[config.source]
 	d, v = src["date"], config.value_field
 	if src["counts"]:
@@ -201,6 +204,7 @@ def aggregate_sql(config: Config, condition: str = "") -> str:
 	else:
 		first, last, count = f"min({d})", f"max({d})", "count(*)"
 		window_count = f"sum({d} > %(window_start)s)"
+	counted = src["counts"] or "1"
 	company = "and company = %(company)s" if config.company else ""
 	converted = {c: r for c, r in config.rates.items() if r != 1}
 	if not config.company and converted:
@@ -209,11 +213,18 @@ def aggregate_sql(config: Config, condition: str = "") -> str:
 		v = f"({v} * case company {cases} else 1 end)"
 	if not config.company and config.left_out:
 		company = "and company not in %(left_out)s"
+	in_previous = f"{d} > %(previous_start)s and {d} <= %(window_start)s"
+	previous_columns = (
+		f""", sum({counted} and {in_previous}) as previous_order_count,
+			sum(if({in_previous}, {v}, 0)) as previous_value"""
+		if previous
+		else ""
+	)
 	return f"""
 		select customer, {first} as first_order_date, {last} as last_order_date,
 			{count} as order_count, sum({v}) as lifetime_value,
 			{window_count} as window_order_count,
-			sum(if({d} > %(window_start)s, {v}, 0)) as window_value
+			sum(if({d} > %(window_start)s, {v}, 0)) as window_value{previous_columns}
 		from {src["table"]}
 		where docstatus = 1 {company} {condition}
 		group by customer"""
@@ -225,9 +236,17 @@ def window_start(config: Config, today: date) -> date:
 
 
 def aggregate(
-	config: Config, today: date, customer: str | None = None, lo: str | None = None, hi: str | None = None
+	config: Config,
+	today: date,
+	customer: str | None = None,
+	lo: str | None = None,
+	hi: str | None = None,
+	previous: bool = False,
 ) -> dict:
-	params = {"window_start": window_start(config, today), "company": config.company}
+	start = window_start(config, today)
+	params = {"window_start": start, "company": config.company}
+	if previous:
+		params["previous_start"] = window_start(config, start)
 	params["left_out"] = tuple(config.left_out) or ("",)
 	converted = [(c, r) for c, r in config.rates.items() if r != 1]
 	for i, (company, rate) in enumerate(converted):
@@ -242,7 +261,7 @@ def aggregate(
 	if hi is not None:
 		conditions.append("and customer < %(hi)s")
 		params["hi"] = hi
-	rows = frappe.db.sql(aggregate_sql(config, " ".join(conditions)), params, as_dict=True)
+	rows = frappe.db.sql(aggregate_sql(config, " ".join(conditions), previous), params, as_dict=True)
 	return {r.customer: r for r in rows}
 
 

@@ -52,7 +52,7 @@ def test_log_an_interaction_and_see_it_on_the_timeline(browser, site_url, custom
 
 		page.goto(f"{site_url}{desk_url('customer-profile')}/{customer}")
 		page.locator(".crm-log-interaction").wait_for(timeout=30_000)
-		page.locator(".form-tabs .nav-link", has_text="Engagement").click()
+		# The timeline is on the first tab, under the header.
 		page.locator('[data-fieldname="timeline_html"]').get_by_text(subject).wait_for(timeout=20_000)
 	finally:
 		context.close()

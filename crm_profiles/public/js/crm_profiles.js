@@ -69,3 +69,30 @@ crm_profiles.profile_filters = function (extra = [], { dates = true } = {}) {
 	}
 	return filters.concat(extra);
 };
+
+// The workspace charts group profiles by stored values (stages, tiers): show those labels in the reader's
+// language. Done in the chart widget on the desk, after Frappe's own endpoint has answered, so no
+// whitelisted Frappe method is overridden and the arguments Frappe receives are its own.
+crm_profiles.TRANSLATED_CHARTS = ["Customers by Lifecycle Stage", "Customers by Tier"];
+crm_profiles.translate_chart_labels = function () {
+	const ChartWidget =
+		frappe.widget && frappe.widget.widget_factory && frappe.widget.widget_factory.chart;
+	if (!ChartWidget || ChartWidget.prototype.crm_profiles_translates_labels) return;
+	const fetch = ChartWidget.prototype.fetch;
+	ChartWidget.prototype.fetch = function (...args) {
+		return fetch.apply(this, args).then((data) => {
+			const name = this.chart_doc && this.chart_doc.name;
+			if (
+				data &&
+				Array.isArray(data.labels) &&
+				crm_profiles.TRANSLATED_CHARTS.includes(name)
+			) {
+				data.labels = data.labels.map((label) => (label ? __(String(label)) : label));
+			}
+			return data;
+		});
+	};
+	ChartWidget.prototype.crm_profiles_translates_labels = true;
+};
+$(document).on("app_ready", () => crm_profiles.translate_chart_labels());
+crm_profiles.translate_chart_labels();

@@ -12,45 +12,24 @@ frappe.ui.form.on("Customer", {
 		);
 		frm.add_custom_button(
 			__("Log Interaction"),
-			() => frappe.new_doc("Customer Interaction", { customer: frm.doc.name }),
+			() => crm_profiles.log_interaction(frm.doc.name, () => frm.reload_doc()),
 			__("CRM"),
 		);
 		crm_profiles_show_summary(frm);
 	},
 });
 
-// One read of five profile fields: cheap enough for every Customer form load.
+// The profile's Customer 360 summary at the top of the first tab: one call (get_profile_header).
 function crm_profiles_show_summary(frm) {
-	frappe.db
-		.get_value("Customer Profile", frm.doc.name, [
-			"tier",
-			"lifecycle_stage",
-			"rfm_segment",
-			"lifetime_value",
-			"last_interaction_on",
-		])
-		.then(({ message: p }) => {
-			if (!p || frm.doc.name !== frm.docname) return;
-			if (p.tier) frm.dashboard.add_indicator(__("Tier: {0}", [__(p.tier)]), "blue");
-			if (p.lifecycle_stage) {
-				frm.dashboard.add_indicator(
-					__("Stage: {0}", [__(p.lifecycle_stage)]),
-					crm_profiles.stage_colour(p.lifecycle_stage),
-				);
-			}
-			if (p.rfm_segment)
-				frm.dashboard.add_indicator(__("RFM: {0}", [__(p.rfm_segment)]), "purple");
-			frm.dashboard.add_indicator(
-				__("Lifetime Value: {0}", [format_currency(p.lifetime_value || 0)]),
-				"green",
-			);
-			frm.dashboard.add_indicator(
-				p.last_interaction_on
-					? __("Last Interaction: {0}", [
-							frappe.datetime.comment_when(p.last_interaction_on),
-						])
-					: __("No Interactions Yet"),
-				"gray",
-			);
-		});
+	if (!frappe.model.can_read("Customer Profile")) return;
+	const tab = frm.layout.tabs && frm.layout.tabs[0];
+	const $parent = tab ? tab.wrapper : $(frm.layout.wrapper);
+	let $summary = $parent.find(".crm-customer-360");
+	if (!$summary.length) $summary = $(`<div class="crm-customer-360"></div>`).prependTo($parent);
+	new crm_profiles.ProfileHeader({
+		frm,
+		wrapper: $summary,
+		profile: frm.doc.name,
+		compact: true,
+	}).refresh();
 }

@@ -26,16 +26,16 @@ frappe.ui.form.on("Customer Interaction", {
 		}
 	},
 
+	onload(frm) {
+		if (frm.is_new() && !frm.doc.channel) frm.trigger("interaction_type");
+	},
+
+	// Channel follows Type (Call → Phone, ...) until someone picks a channel that does not.
 	interaction_type(frm) {
-		const channel_by_type = {
-			Call: "Phone",
-			Email: "Email",
-			Meeting: "In Person",
-			Visit: "In Person",
-			Chat: "Chat",
-		};
-		if (!frm.doc.channel && channel_by_type[frm.doc.interaction_type]) {
-			frm.set_value("channel", channel_by_type[frm.doc.interaction_type]);
+		const channel = crm_profiles.channel_for_type(frm.doc.interaction_type);
+		const followed = Object.values(crm_profiles.CHANNEL_BY_TYPE);
+		if (channel && (!frm.doc.channel || followed.includes(frm.doc.channel))) {
+			frm.set_value("channel", channel);
 		}
 	},
 

@@ -15,6 +15,8 @@ frappe.ui.form.on("Customer Profile", {
 
 	refresh(frm) {
 		if (frm.is_new()) return;
+		frm.trigger("render_header");
+		frm.trigger("render_timeline");
 		crm_profiles_render_purchases(frm);
 		crm_profiles_render_recommendations(frm);
 		frm.add_custom_button(
@@ -32,7 +34,6 @@ frappe.ui.form.on("Customer Profile", {
 			() => frappe.set_route("List", "Customer Interaction", { customer: frm.doc.customer }),
 			__("View"),
 		);
-		crm_profiles_set_headline(frm);
 		frm.add_custom_button(
 			__("Send Survey"),
 			() => crm_profiles_send_survey(frm),
@@ -45,7 +46,6 @@ frappe.ui.form.on("Customer Profile", {
 				__("Actions"),
 			);
 		}
-		crm_profiles_render_timeline(frm);
 		if (frm.doc.personal_id && frm.perm[1] && frm.perm[1].read) {
 			frm.add_custom_button(
 				__("Show Personal ID"),
@@ -63,6 +63,29 @@ frappe.ui.form.on("Customer Profile", {
 				__("Actions"),
 			);
 		}
+	},
+
+	// Who, worth, when and how happy, from one call (crm_profiles.profiles.header).
+	render_header(frm) {
+		const field = frm.get_field("header_html");
+		if (!field) return;
+		frm.crm_header = new crm_profiles.ProfileHeader({
+			frm,
+			wrapper: field.$wrapper,
+			profile: frm.doc.name,
+		});
+		frm.crm_header.refresh();
+	},
+
+	render_timeline(frm) {
+		const field = frm.get_field("timeline_html");
+		if (!field) return;
+		frm.crm_timeline = new crm_profiles.ProfileTimeline({
+			wrapper: field.$wrapper,
+			customer: frm.doc.customer,
+			customer_name: frm.doc.customer_name,
+		});
+		frm.crm_timeline.show("all");
 	},
 
 	primary_contact(frm) {
@@ -84,30 +107,6 @@ frappe.ui.form.on("Customer Profile", {
 			});
 	},
 });
-
-// Stage, tier and RFM segment at a glance, with "Log Interaction" where a phone user sees it first.
-function crm_profiles_set_headline(frm) {
-	const esc = frappe.utils.escape_html;
-	const stage = frm.doc.lifecycle_stage || "Prospect";
-	const parts = [
-		`<span class="indicator-pill ${crm_profiles.stage_colour(stage)}">${__(stage)}</span>`,
-		frm.doc.tier
-			? `<span class="indicator-pill blue">${__("Tier")}: ${esc(__(frm.doc.tier))}</span>`
-			: "",
-		frm.doc.rfm_segment
-			? `<span class="indicator-pill purple">${esc(__(frm.doc.rfm_segment))}</span>`
-			: "",
-	];
-	frm.dashboard.set_headline_alert(
-		`<div class="flex justify-between align-center flex-wrap" style="gap: 8px">
-			<div class="flex flex-wrap" style="gap: 6px">${parts.join("")}</div>
-			<button class="btn btn-xs btn-primary crm-log-interaction">${__("Log Interaction")}</button>
-		</div>`,
-	);
-	frm.layout.message.find(".crm-log-interaction").on("click", () => {
-		frappe.new_doc("Customer Interaction", { customer: frm.doc.customer });
-	});
-}
 
 // "Bought X, not yet Y" and reorder-due suggestions, stored nightly (crm_profiles.recommendations).
 function crm_profiles_render_recommendations(frm) {
@@ -174,7 +173,7 @@ function crm_profiles_render_purchases(frm) {
 		.then(({ message }) => {
 			if (!message) return;
 			const esc = frappe.utils.escape_html;
-			const money = (v) => format_currency(v);
+			const money = (v) => format_currency(v, frm.doc.figures_currency);
 			const table = (head, rows) =>
 				rows.length
 					? `<table class="table table-sm table-bordered"><thead><tr>${head
@@ -194,7 +193,8 @@ function crm_profiles_render_purchases(frm) {
 						]),
 					) +
 					`<h6>${__("Recent Orders")}</h6>` +
-					table(
+					// A table on a desk, cards on a phone (the stylesheet shows one of the two).
+					`<div class="crm-order-table">${table(
 						[__("Order"), __("Date"), __("Company"), __("Value"), __("Status")],
 						message.recent_orders.map((o) => [
 							`<a href="${frappe.utils.get_form_link(message.doctype, o.name)}">${esc(o.name)}</a>`,
@@ -203,7 +203,21 @@ function crm_profiles_render_purchases(frm) {
 							money(o.base_value),
 							esc(__(o.status)),
 						]),
-					),
+					)}</div>` +
+					`<div class="crm-order-cards">${message.recent_orders
+						.map(
+							(o) => `<div class="crm-order-card">
+								<div class="crm-order-card-head">
+									<a href="${frappe.utils.get_form_link(message.doctype, o.name)}">${esc(o.name)}</a>
+									<span>${money(o.base_value)}</span>
+								</div>
+								<div class="text-muted small">${frappe.datetime.str_to_user(o.date)} · ${esc(__(o.status))} · ${esc(o.company)}</div>
+							</div>`,
+						)
+						.join("")}</div>` +
+					(message.restricted
+						? `<p class="text-muted small">${esc(message.restricted)}</p>`
+						: ""),
 			);
 			frm.get_field("profile_changes_html").$wrapper.html(
 				message.changes.length
@@ -294,46 +308,3 @@ function crm_profiles_send_self_service_link(frm) {
 		});
 }
 
-function crm_profiles_render_timeline(frm) {
-	const field = frm.get_field("timeline_html");
-	if (!field) return;
-	const $wrapper = $(field.wrapper).empty();
-	const $list = $(
-		`<div class="crm-timeline" aria-label="${__("Timeline of {0}", [frappe.utils.escape_html(frm.doc.customer_name || frm.doc.name)])}"></div>`,
-	).appendTo($wrapper);
-	const $more = $(`<button class="btn btn-xs btn-default mt-2">${__("Load more")}</button>`)
-		.hide()
-		.appendTo($wrapper);
-	const routes = {
-		Interaction: "Customer Interaction",
-		"Sales Order": "Sales Order",
-		Issue: "Issue",
-	};
-	let cursor = null;
-	const load = () =>
-		frappe
-			.call({
-				method: "crm_profiles.interactions.timeline.get_timeline",
-				args: { customer: frm.doc.customer, cursor, limit: 20 },
-				type: "GET",
-			})
-			.then(({ message }) => {
-				if (!message) return;
-				if (!cursor && !message.items.length)
-					$list.append(`<p class="text-muted">${__("No activity yet.")}</p>`);
-				for (const item of message.items) {
-					const doctype = routes[item.kind] || item.kind;
-					const e = frappe.utils.escape_html;
-					$list.append(`<div class="crm-timeline-item" style="padding:6px 0;border-bottom:1px solid var(--border-color)">
-						<span class="text-muted small">${e(frappe.datetime.str_to_user(item.at))}</span>
-						<span class="indicator-pill gray small">${e(item.kind_label)}</span>
-						<a href="${frappe.utils.get_form_link(doctype, item.name)}">${e(item.title || item.name)}</a>
-						<span class="text-muted small">${e(item.detail || "")} ${e(item.status || "")}</span>
-					</div>`);
-				}
-				cursor = message.next_cursor;
-				$more.toggle(!!cursor);
-			});
-	$more.on("click", load);
-	load();
-}

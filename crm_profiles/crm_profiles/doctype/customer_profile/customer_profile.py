@@ -95,6 +95,7 @@ class CustomerProfile(AppDocument):
 		tier_lock_reason: DF.SmallText | None
 		tier_locked: DF.Check
 		website: DF.Data | None
+		wechat_id: DF.Data | None
 		window_order_count: DF.Int
 		window_value: DF.Currency
 
