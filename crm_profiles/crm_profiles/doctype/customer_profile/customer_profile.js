@@ -307,4 +307,3 @@ function crm_profiles_send_self_service_link(frm) {
 			dialog.show();
 		});
 }
-
