@@ -85,7 +85,9 @@ LEFT_CUSTOM_FIELDS = (
 def remove_schema_left_by_a_killed_run() -> None:
 	import frappe
 
-	for name in frappe.get_all("Workflow", filters={"workflow_name": ("like", "\\_CRM %")}, pluck="name"):
+	# a parameter, not get_all: Frappe escapes a filter's backslash, so "\\_" would match nothing
+	left = frappe.db.sql_list("select name from `tabWorkflow` where workflow_name like %s", "\\_CRM %")
+	for name in left:
 		frappe.delete_doc("Workflow", name, force=True)
 	for name in LEFT_CUSTOM_FIELDS:
 		frappe.delete_doc("Custom Field", name, force=True, ignore_missing=True)
