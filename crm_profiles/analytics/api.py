@@ -136,6 +136,11 @@ def get_at_risk_customers(min_days: int = 0, limit: int = 500) -> list[dict]:
 	limit = args.integer(limit, "limit", minimum=1, maximum=5000, default=500)
 	if not frappe.has_permission(PROFILE, "read"):
 		frappe.throw(_("Not permitted to read customer profiles."), frappe.PermissionError)
+	return at_risk_rows(min_days, limit)
+
+
+def at_risk_rows(min_days: int, limit: int = 0) -> list[dict]:
+	"""The rows of ``get_at_risk_customers`` (``limit`` 0: all of them), for the session user."""
 	filters = (
 		{"days_since_last_order": (">", min_days), "order_count": (">", 0)}
 		if min_days

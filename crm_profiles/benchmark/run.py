@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import add_days, add_months, getdate
 
 from crm_profiles.analytics import indexes
-from crm_profiles.analytics.api import get_at_risk_customers
+from crm_profiles.analytics.api import at_risk_rows
 from crm_profiles.analytics.refresh import full_refresh
 from crm_profiles.benchmark.seed import PREFIX
 
@@ -94,7 +94,7 @@ def acquisition_and_loyalty(company: str) -> None:
 
 
 def at_risk() -> None:
-	get_at_risk_customers(min_days=89, limit=0)  # the same question: 90 days or more since the last order
+	at_risk_rows(min_days=89)  # the same question, every row: 90 days or more since the last order
 
 
 def _submit_once(company: str, customer: str, item: str) -> float:
