@@ -35,8 +35,11 @@ CREATED, UPDATED, SKIPPED, FAILED = "Created", "Updated", "Skipped", "Failed"
 PROGRESS_EVERY = 1.0
 
 
-def run_import(name: str, commit: bool = True) -> dict:
-	"""The background job (also called directly by tests and the benchmark, with ``commit=False``)."""
+def run_import(name: str, commit: bool = True, lang: str | None = None) -> dict:
+	"""The background job (also called directly by tests and the benchmark). ``lang``: the language of
+	the user who started it, for the row messages (a worker starts in the site's language)."""
+	if lang:
+		frappe.local.lang = lang
 	doc = frappe.get_doc(IMPORT, name)
 	_set(name, status="Running", started_on=now_datetime())
 	if commit:
@@ -44,7 +47,8 @@ def run_import(name: str, commit: bool = True) -> dict:
 	try:
 		plan = planning.plan_sheet(doc.import_file)
 	except Exception as error:
-		frappe.db.rollback() if commit else None
+		if commit:
+			frappe.db.rollback()
 		_set(name, status="Failed", finished_on=now_datetime(), error=_message(error))
 		if commit:
 			frappe.db.commit()

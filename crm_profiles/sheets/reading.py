@@ -18,6 +18,10 @@ def read_sheet(file_url: str) -> tuple[list[str], list[list[str]]]:
 	"""(headers, rows): every cell as stripped text ("" when empty); blank rows are kept (they keep the
 	row numbers people see in their spreadsheet) and skipped by the plan."""
 	file = frappe.get_doc("File", {"file_url": file_url})
+	# the sheet's URL is typed by the user: read only a file the user may read (their own upload, or one
+	# attached to a document they may read)
+	if not frappe.has_permission("File", "read", doc=file):
+		frappe.throw(_("Not permitted to read the file {0}.").format(file.file_name), frappe.PermissionError)
 	name = (file.file_name or file_url).lower()
 	content = file.get_content()
 	if name.endswith(".xlsx"):

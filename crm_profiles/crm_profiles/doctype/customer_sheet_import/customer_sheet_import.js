@@ -1,7 +1,8 @@
 // Copyright (c) 2026, crm_profiles contributors
 // For license information, please see license.txt
 
-const SHEET_METHODS = "crm_profiles.crm_profiles.doctype.customer_sheet_import.customer_sheet_import";
+const SHEET_METHODS =
+	"crm_profiles.crm_profiles.doctype.customer_sheet_import.customer_sheet_import";
 const SHEET_ROWS_SHOWN = 500;
 const SHEET_INDICATORS = {
 	New: "green",
@@ -23,7 +24,7 @@ class SheetRowTable {
 	badge(status) {
 		const color = SHEET_INDICATORS[status] || "gray";
 		const label = status === "Duplicate" ? __("Likely Duplicate") : __(status);
-		return `<span class="indicator-pill ${color} crm-sheet-status" data-status="${status}">${frappe.utils.escape_html(label)}</span>`;
+		return `<span class="indicator-pill ${color} crm-sheet-status" data-status="${status}" style="white-space: nowrap">${frappe.utils.escape_html(label)}</span>`;
 	}
 
 	details(row) {
@@ -32,9 +33,7 @@ class SheetRowTable {
 			e.column ? `<b>${esc(e.column)}</b>: ${esc(e.message)}` : esc(e.message),
 		);
 		if (row.matched_by && row.customer) {
-			parts.push(
-				__("Same {0} as {1}", [__(row.matched_by), esc(row.customer)]),
-			);
+			parts.push(__("Same {0} as {1}", [__(row.matched_by), esc(row.customer)]));
 		}
 		for (const d of row.duplicates || []) {
 			parts.push(
@@ -45,14 +44,24 @@ class SheetRowTable {
 				]),
 			);
 		}
-		if (!parts.length && row.customer) parts.push(esc(row.customer));
+		if (!parts.length && row.customer) {
+			parts.push(
+				frappe.utils.get_form_link(
+					"Customer Profile",
+					row.customer,
+					true,
+					esc(row.customer),
+				),
+			);
+		}
 		return parts.join("<br>");
 	}
 
 	html() {
 		if (!this.rows.length) return "";
 		// Rows with errors first, so that they are never cut off
-		const order = (r) => (["Error", "Failed", "Duplicate", "Skipped"].includes(r.status) ? 0 : 1);
+		const order = (r) =>
+			["Error", "Failed", "Duplicate", "Skipped"].includes(r.status) ? 0 : 1;
 		const rows = [...this.rows].sort((a, b) => order(a) - order(b) || a.row - b.row);
 		const shown = rows.slice(0, SHEET_ROWS_SHOWN);
 		const body = shown
@@ -79,6 +88,12 @@ class SheetRowTable {
 
 frappe.ui.form.on("Customer Sheet Import", {
 	refresh(frm) {
+		// An import that ran keeps its sheet: its row results refer to it
+		frm.set_df_property(
+			"import_file",
+			"read_only",
+			!frm.is_new() && !["Draft", "Previewed"].includes(frm.doc.status),
+		);
 		frm.trigger("add_buttons");
 		frm.trigger("render_rows");
 		frm.trigger("follow_the_job");

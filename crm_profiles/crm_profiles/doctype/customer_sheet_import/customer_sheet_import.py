@@ -133,6 +133,7 @@ def start_import(name: str) -> dict:
 		deduplicate=True,
 		enqueue_after_commit=True,
 		name=name,
+		lang=frappe.local.lang,
 	)
 	return {"status": "Queued"}
 
