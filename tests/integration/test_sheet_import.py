@@ -373,3 +373,13 @@ def test_rest_refuses_users_without_the_role_and_hostile_arguments():
 		frappe.delete_doc(IMPORT, name, force=True)
 		frappe.delete_doc("File", frappe.db.get_value("File", {"file_url": file_url}), force=True)
 		frappe.db.commit()
+
+
+def test_a_sheet_must_be_a_file_the_user_may_read():
+	"""The sheet's URL is the user's input: another user's private file is refused, not read."""
+	url = upload([["Customer Name"], ["Someone Else's Secret Co"]])  # Administrator's private file
+	user = make_user(f"sheet.manager.{random_string(5)}@example.com", ["CRM Manager", "Sales Manager"])
+	frappe.set_user(user)
+	name = new_import(url)
+	with pytest.raises(frappe.PermissionError):
+		api.preview(name)
