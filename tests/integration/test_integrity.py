@@ -91,6 +91,10 @@ def records(site):
 	)
 	log.flags.computed_by_server = True
 	log.insert(ignore_permissions=True)
+	sheet = frappe.get_doc(
+		{"doctype": "Customer Sheet Import", "import_file": "/private/files/_crm-forge.csv"}
+	)
+	sheet.insert(ignore_permissions=True)
 	from crm_profiles.analytics.figures import log_changes
 
 	log_changes([(customer, "Tier", "", "Gold")], reason="Manual")
@@ -123,6 +127,7 @@ def records(site):
 		"Customer Consent": consent.name,
 		"Possible Duplicate": pair.name,
 		"Customer Merge Log": log.name,
+		"Customer Sheet Import": sheet.name,
 		"Customer Profile Change": change,
 		"CRM Profile Settings": "CRM Profile Settings",
 		"Duplicate Matching Rule": rule,
@@ -140,6 +145,7 @@ def records(site):
 		frappe.db.delete("Campaign", {"name": erp_campaign})
 		frappe.db.delete("Customer Segment", {"name": segment.name})
 		frappe.db.delete("Customer Merge Log", {"name": log.name})
+		frappe.db.delete("Customer Sheet Import", {"name": sheet.name})
 		frappe.db.delete("Possible Duplicate", {"name": pair.name})
 		frappe.db.delete("Customer Profile Change", {"customer_profile": ("in", [customer, other])})
 		for name in (customer, other):
