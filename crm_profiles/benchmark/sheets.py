@@ -114,9 +114,9 @@ def run(n: int = 10_000, echo=print) -> list[tuple]:
 	clear()
 	try:
 		preview, first, result = _timed_run(n)
-		echo(f"sheet import of {n} rows: {result}")
+		echo(f"sheet import of {n} rows: preview {preview:.1f} s, import {first:.1f} s, {result}")
 		preview_again, again, result_again = _timed_run(n)
-		echo(f"same sheet again: {result_again}")
+		echo(f"same sheet again: preview {preview_again:.1f} s, import {again:.1f} s, {result_again}")
 	finally:
 		clear()
 	echo("")

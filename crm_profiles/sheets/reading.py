@@ -17,11 +17,7 @@ MAX_ROWS = 50_000
 def read_sheet(file_url: str) -> tuple[list[str], list[list[str]]]:
 	"""(headers, rows): every cell as stripped text ("" when empty); blank rows are kept (they keep the
 	row numbers people see in their spreadsheet) and skipped by the plan."""
-	file = frappe.get_doc("File", {"file_url": file_url})
-	# the sheet's URL is typed by the user: read only a file the user may read (their own upload, or one
-	# attached to a document they may read)
-	if not frappe.has_permission("File", "read", doc=file):
-		frappe.throw(_("Not permitted to read the file {0}.").format(file.file_name), frappe.PermissionError)
+	file = readable_file(file_url)
 	name = (file.file_name or file_url).lower()
 	content = file.get_content()
 	if name.endswith(".xlsx"):
@@ -41,6 +37,19 @@ def read_sheet(file_url: str) -> tuple[list[str], list[list[str]]]:
 		)
 	headers = [_cell(v) for v in rows[0]]
 	return headers, [[_cell(v) for v in row] for row in rows[1:]]
+
+
+def readable_file(file_url: str):
+	"""The File at ``file_url`` that the user may read (their own upload, a public file, or one attached
+	to a document they may read); the URL is the user's input."""
+	names = frappe.get_all("File", filters={"file_url": file_url}, pluck="name", order_by="creation asc")
+	if not names:
+		frappe.throw(_("The file {0} was not found.").format(file_url), frappe.ValidationError)
+	for name in names:
+		file = frappe.get_doc("File", name)
+		if frappe.has_permission("File", "read", doc=file):
+			return file
+	frappe.throw(_("Not permitted to read the file {0}.").format(file_url), frappe.PermissionError)
 
 
 def _decode(content) -> str:

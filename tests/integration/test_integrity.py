@@ -91,9 +91,10 @@ def records(site):
 	)
 	log.flags.computed_by_server = True
 	log.insert(ignore_permissions=True)
-	sheet = frappe.get_doc(
-		{"doctype": "Customer Sheet Import", "import_file": "/private/files/_crm-forge.csv"}
-	)
+	sheet_file = frappe.get_doc(
+		{"doctype": "File", "file_name": "_crm-forge.csv", "content": "Customer Name\nx\n", "is_private": 1}
+	).insert()
+	sheet = frappe.get_doc({"doctype": "Customer Sheet Import", "import_file": sheet_file.file_url})
 	sheet.insert(ignore_permissions=True)
 	from crm_profiles.analytics.figures import log_changes
 
@@ -146,6 +147,7 @@ def records(site):
 		frappe.db.delete("Customer Segment", {"name": segment.name})
 		frappe.db.delete("Customer Merge Log", {"name": log.name})
 		frappe.db.delete("Customer Sheet Import", {"name": sheet.name})
+		frappe.delete_doc("File", sheet_file.name, force=True, ignore_permissions=True)
 		frappe.db.delete("Possible Duplicate", {"name": pair.name})
 		frappe.db.delete("Customer Profile Change", {"customer_profile": ("in", [customer, other])})
 		for name in (customer, other):

@@ -116,7 +116,15 @@ class World:
 		if doctype == "Customer Merge Log":
 			return {"source_customer": "_CRM gone", "target_customer": customer, "status": "Completed"}
 		if doctype == "Customer Sheet Import":
-			return {"import_file": "/private/files/_crm-matrix-sheet.csv"}
+			file = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"{unique('_crm-matrix')}.csv",
+					"content": "Customer Name\nx\n",
+				}
+			).insert(ignore_permissions=True)  # a public file: every user may read it
+			self.add("File", file.name)
+			return {"import_file": file.file_url}
 		if doctype == "Customer Profile Change":
 			return {
 				"customer_profile": customer,

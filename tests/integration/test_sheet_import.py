@@ -380,6 +380,7 @@ def test_a_sheet_must_be_a_file_the_user_may_read():
 	url = upload([["Customer Name"], ["Someone Else's Secret Co"]])  # Administrator's private file
 	user = make_user(f"sheet.manager.{random_string(5)}@example.com", ["CRM Manager", "Sales Manager"])
 	frappe.set_user(user)
-	name = new_import(url)
 	with pytest.raises(frappe.PermissionError):
-		api.preview(name)
+		new_import(url)
+	with pytest.raises(frappe.ValidationError):
+		new_import("/private/files/no-such-sheet.xlsx")

@@ -6,7 +6,7 @@ import json
 import frappe
 from frappe import _
 
-from crm_profiles.sheets import exporting
+from crm_profiles.sheets import exporting, reading
 from crm_profiles.sheets import plan as planning
 from crm_profiles.utils import args
 from crm_profiles.utils.document import AppDocument
@@ -49,6 +49,7 @@ class CustomerSheetImport(AppDocument):
 
 	def validate(self):
 		self.check_file_type()
+		self.check_file_access()
 		self.reset_when_the_sheet_changes()
 
 	def check_file_type(self):
@@ -58,6 +59,13 @@ class CustomerSheetImport(AppDocument):
 				frappe.ValidationError,
 				title=_("Invalid {0}").format(_("Sheet")),
 			)
+
+	def check_file_access(self):
+		"""The sheet's URL is the user's input, and Frappe attaches whatever file it names to the document
+		on save: name only a file the user may read already (their own upload)."""
+		if not self.import_file or not (self.is_new() or self.has_value_changed("import_file")):
+			return
+		reading.readable_file(self.import_file)
 
 	def reset_when_the_sheet_changes(self):
 		"""A new sheet needs a new preview; an import that ran keeps its sheet."""
