@@ -37,7 +37,7 @@ def sheet_rows(n: int) -> list[list]:
 			f"{PREFIX} Sheet {_WORDS[i % 10]} {_WORDS[(i // 10) % 10]} {i:06d}",
 			f"联系人 {i}",
 			"采购经理",
-			f"+86 139{i:08d}",
+			f"+86 137{i:08d}",
 			f"bench.sheet.{i}@example.com",
 			f"人民路 {i} 号",
 			"上海",

@@ -67,10 +67,9 @@ class SheetRowTable {
 		const body = shown
 			.map(
 				(r) => `<tr class="crm-sheet-row" data-row="${r.row}">
-					<td>${r.row}</td>
-					<td>${frappe.utils.escape_html(r.customer_name || "")}</td>
+					<td><span class="text-muted">${__("Row")} ${r.row}</span><br>${frappe.utils.escape_html(r.customer_name || "")}</td>
 					<td>${this.badge(r.status)}</td>
-					<td class="crm-sheet-details">${this.details(r)}</td>
+					<td class="crm-sheet-details" style="word-break: break-word">${this.details(r)}</td>
 				</tr>`,
 			)
 			.join("");
@@ -80,7 +79,7 @@ class SheetRowTable {
 				: "";
 		return `<div class="crm-sheet-rows" style="overflow-x:auto">
 			<table class="table table-bordered table-condensed small">
-				<thead><tr><th>${__("Row")}</th><th>${__("Customer Name")}</th><th>${__("Status")}</th><th>${__("Details")}</th></tr></thead>
+				<thead><tr><th style="width: 35%">${__("Customer Name")}</th><th style="width: 1%">${__("Status")}</th><th>${__("Details")}</th></tr></thead>
 				<tbody>${body}</tbody>
 			</table>${more}</div>`;
 	}
