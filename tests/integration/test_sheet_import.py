@@ -85,6 +85,7 @@ def generated_sheet(
 	seed = random.Random(random_string(8)).randrange(10**6)
 	names = clean_names(n, seed=seed)
 	tag = random_string(6).lower()
+	phones = random.randrange(10**8)  # numbers no customer of the site has
 	industry = _industry()
 	rows, expected = [[*ZH_HEADERS, "税号"]], {"bad": {}, "update": set(), "duplicate": set()}
 	updates, duplicates = list(existing), list(duplicate_tax_ids)
@@ -101,7 +102,7 @@ def generated_sheet(
 			name,
 			f"联系人 {i}",
 			"采购经理",
-			f"+86 139{i:08d}",
+			f"+86 139{(phones + i) % 10**8:08d}",
 			f"buyer{i}.{tag}@example.com",
 			f"人民路 {i} 号",
 			"上海",
