@@ -18,20 +18,21 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 @click.option("--skip-slow", is_flag=True, help="Skip ERPNext's Customer Acquisition and Loyalty report")
 @click.option(
 	"--part",
-	type=click.Choice(["all", "analytics", "apply", "imports", "workers"]),
+	type=click.Choice(["all", "analytics", "apply", "imports", "sheets", "workers"]),
 	default="all",
 	help="analytics: figures and reports; apply: segments and recommendations; imports: Data Import rates; "
-	"workers: the full refresh shared by 1 and 2 RQ workers",
+	"sheets: the customer sheet import; workers: the full refresh shared by 1 and 2 RQ workers",
 )
 @click.option("--import-rows", type=int, default=2000, help="Rows per Data Import measurement (e.g. 10000)")
+@click.option("--sheet-rows", type=int, default=10_000, help="Rows of the customer sheet measurement")
 @pass_context
 def crm_profiles_benchmark(
-	context, size, customers, orders, sample, rounds, reseed, skip_slow, part, import_rows
+	context, size, customers, orders, sample, rounds, reseed, skip_slow, part, import_rows, sheet_rows
 ):
 	"""Seed a synthetic dataset into a BENCHMARK site and time analytics side by side (never on production)."""
 	import frappe
 
-	from crm_profiles.benchmark import apply, imports, run, seed, workers
+	from crm_profiles.benchmark import apply, imports, run, seed, sheets, workers
 
 	site = get_site(context)
 	customers = customers or SIZES[size][0]
@@ -47,7 +48,7 @@ def crm_profiles_benchmark(
 		if reseed:
 			seed.clear()
 		have = seed.seeded_counts()
-		if part != "imports" and have != (customers, orders):
+		if part not in ("imports", "sheets") and have != (customers, orders):
 			if any(have):
 				seed.clear()
 			seed.seed(customers, orders, company, echo=click.echo)
@@ -57,6 +58,8 @@ def crm_profiles_benchmark(
 			apply.run(echo=click.echo)
 		if part in ("all", "imports"):
 			imports.run(import_rows, echo=click.echo)
+		if part in ("all", "sheets"):
+			sheets.run(sheet_rows, echo=click.echo)
 		if part in ("all", "workers"):
 			workers.run(echo=click.echo)
 	finally:

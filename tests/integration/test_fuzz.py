@@ -142,7 +142,8 @@ class Tally:
 
 	def check(self, label, response):
 		self.sent += 1
-		body = response.get_data(as_text=True)
+		# a download (an exported sheet) is bytes, not text
+		body = response.get_data().decode("utf-8", "replace")
 		if response.status_code >= 500 or SQL_LEAKS.search(body):
 			self.problems.append((label, response.status_code, body[:300]))
 

@@ -91,6 +91,11 @@ def records(site):
 	)
 	log.flags.computed_by_server = True
 	log.insert(ignore_permissions=True)
+	sheet_file = frappe.get_doc(
+		{"doctype": "File", "file_name": "_crm-forge.csv", "content": "Customer Name\nx\n", "is_private": 1}
+	).insert()
+	sheet = frappe.get_doc({"doctype": "Customer Sheet Import", "import_file": sheet_file.file_url})
+	sheet.insert(ignore_permissions=True)
 	from crm_profiles.analytics.figures import log_changes
 
 	log_changes([(customer, "Tier", "", "Gold")], reason="Manual")
@@ -126,6 +131,7 @@ def records(site):
 		"Customer Consent": consent.name,
 		"Possible Duplicate": pair.name,
 		"Customer Merge Log": log.name,
+		"Customer Sheet Import": sheet.name,
 		"Customer Profile Change": change,
 		"CRM Profile Settings": "CRM Profile Settings",
 		"Duplicate Matching Rule": rule,
@@ -144,6 +150,8 @@ def records(site):
 		frappe.db.delete("Campaign", {"name": erp_campaign})
 		frappe.db.delete("Customer Segment", {"name": segment.name})
 		frappe.db.delete("Customer Merge Log", {"name": log.name})
+		frappe.db.delete("Customer Sheet Import", {"name": sheet.name})
+		frappe.delete_doc("File", sheet_file.name, force=True, ignore_permissions=True)
 		frappe.db.delete("Possible Duplicate", {"name": pair.name})
 		frappe.db.delete("Customer Profile Change", {"customer_profile": ("in", [customer, other])})
 		for name in (customer, other):

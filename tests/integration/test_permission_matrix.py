@@ -52,6 +52,7 @@ EXPECTED = {
 	},
 	"Possible Duplicate": {MANAGER: {"read", "write", "delete", "report", "export"}},
 	"Customer Merge Log": {MANAGER: {"read", "report", "export"}},
+	"Customer Sheet Import": {MANAGER: ALL},
 	"Customer Profile Change": {
 		MANAGER: {"read", "delete", "report", "export"},
 		CRM: {"read", "report", "export"},
@@ -114,6 +115,16 @@ class World:
 			return {"profile_a": customer, "profile_b": self.customer(territory)}
 		if doctype == "Customer Merge Log":
 			return {"source_customer": "_CRM gone", "target_customer": customer, "status": "Completed"}
+		if doctype == "Customer Sheet Import":
+			file = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"{unique('_crm-matrix')}.csv",
+					"content": "Customer Name\nx\n",
+				}
+			).insert(ignore_permissions=True)  # a public file: every user may read it
+			self.add("File", file.name)
+			return {"import_file": file.file_url}
 		if doctype == "Customer Profile Change":
 			return {
 				"customer_profile": customer,
@@ -147,6 +158,7 @@ WRITES = {
 	"Duplicate Matching Rule": {"description": "Matrix rule"},
 	"Possible Duplicate": {"status": "Not a Duplicate"},
 	"Customer Merge Log": {"error": "forged"},
+	"Customer Sheet Import": {"create_duplicates": 1},
 	"Customer Profile Change": {"to_value": "Forged"},
 }
 

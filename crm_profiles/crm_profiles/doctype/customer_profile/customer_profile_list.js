@@ -23,5 +23,14 @@ frappe.listview_settings["Customer Profile"] = {
 		};
 		listview.setup_columns();
 		listview.render_header(true);
+		if (frappe.model.can_export("Customer Profile")) {
+			// The customers you may read as the sheet that Customer Sheet Import reads back
+			listview.page.add_menu_item(__("Export as Customer Sheet"), () => {
+				window.open(
+					"/api/method/crm_profiles.crm_profiles.doctype.customer_sheet_import.customer_sheet_import.export_customers?file_format=xlsx",
+					"_blank",
+				);
+			});
+		}
 	},
 };

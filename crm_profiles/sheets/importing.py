@@ -1,0 +1,339 @@
+"""Import a planned sheet: each row in its own savepoint, so a bad row leaves nothing behind while the
+good rows land; the job commits after every row, as Frappe's Data Import does.
+
+A row writes, through the ORM and with the importing user's permissions:
+
+- the **Customer** (new), or its changed fields (update);
+- its primary **Contact** (name, designation, email, mobile), created when the customer has none,
+  else completed with the email and mobile it lacks;
+- its primary **Address** (address line, city, country), created when the customer has none, else
+  updated;
+- its **Customer Profile** (created by the app's Customer hook): contact values, tier, notes, tags,
+  preferences and custom fields. Tags and preferences already there are not added again, so running
+  the same sheet twice updates every customer and creates none.
+
+Rows the plan marked as errors are reported and skipped; likely duplicates are skipped unless the import
+says to create them anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import frappe
+from frappe import _
+from frappe.utils import escape_html, now_datetime, nowdate, strip_html
+
+from crm_profiles.profiles import sync
+from crm_profiles.sheets import plan as planning
+from crm_profiles.sheets.columns import CUSTOMER, PROFILE
+
+IMPORT = "Customer Sheet Import"
+CREATED, UPDATED, SKIPPED, FAILED = "Created", "Updated", "Skipped", "Failed"
+# Publish progress at most this often (seconds)
+PROGRESS_EVERY = 1.0
+
+
+def run_import(name: str, commit: bool = True, lang: str | None = None) -> dict:
+	"""The background job (also called directly by tests and the benchmark). ``lang``: the language of
+	the user who started it, for the row messages (a worker starts in the site's language)."""
+	if lang:
+		frappe.local.lang = lang
+	doc = frappe.get_doc(IMPORT, name)
+	_set(name, status="Running", started_on=now_datetime())
+	if commit:
+		frappe.db.commit()
+	try:
+		plan = planning.plan_sheet(doc.import_file)
+	except Exception as error:
+		if commit:
+			frappe.db.rollback()
+		_set(name, status="Failed", finished_on=now_datetime(), error=_message(error))
+		if commit:
+			frappe.db.commit()
+		return {"status": "Failed"}
+	results = []
+	last_progress = 0.0
+	context = _Context()
+	for index, row in enumerate(plan.rows):
+		results.append(import_row(row, plan, context, create_duplicates=bool(doc.create_duplicates)))
+		if commit:
+			frappe.db.commit()
+		if time.monotonic() - last_progress >= PROGRESS_EVERY or index == len(plan.rows) - 1:
+			last_progress = time.monotonic()
+			frappe.publish_progress(
+				int(100 * (index + 1) / len(plan.rows)),
+				title=_("Importing customers"),
+				doctype=IMPORT,
+				docname=name,
+				description=_("{0} of {1} rows").format(index + 1, len(plan.rows)),
+			)
+	summary = _summary(results)
+	status = "Completed" if not summary["failed_rows"] else "Completed with Errors"
+	_set(
+		name,
+		status=status,
+		finished_on=now_datetime(),
+		row_log=json.dumps(results, ensure_ascii=False, separators=(",", ":")),
+		**summary,
+	)
+	if commit:
+		frappe.db.commit()
+	frappe.publish_realtime(
+		"crm_sheet_import_done", {"name": name, "status": status}, doctype=IMPORT, docname=name
+	)
+	return {"status": status, **summary}
+
+
+def _summary(results: list[dict]) -> dict[str, int]:
+	count = {s: 0 for s in (CREATED, UPDATED, SKIPPED, FAILED)}
+	for result in results:
+		count[result["status"]] += 1
+	return {
+		"created_rows": count[CREATED],
+		"updated_rows": count[UPDATED],
+		"skipped_rows": count[SKIPPED],
+		"failed_rows": count[FAILED],
+	}
+
+
+def _set(name: str, **values) -> None:
+	frappe.db.set_value(IMPORT, name, values, update_modified=True)
+
+
+def _message(error: Exception) -> str:
+	"""The error as people read it: Frappe's last message when it threw one, without HTML."""
+	messages = [json.loads(m).get("message", "") for m in frappe.local.message_log or [] if m]
+	text = messages[-1] if messages else str(error)
+	frappe.clear_messages()
+	return strip_html(str(text))[:500]
+
+
+class _Context:
+	"""What every row reuses: the default group, territory and country, and the tags known to exist."""
+
+	def __init__(self):
+		self.customer_group = frappe.db.get_single_value(
+			"Selling Settings", "customer_group"
+		) or frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+		self.territory = frappe.db.get_single_value("Selling Settings", "territory") or frappe.db.get_value(
+			"Territory", {"is_group": 0}, "name"
+		)
+		self.country = frappe.db.get_default("country")
+		self.tags: set[str] = set()
+
+
+def import_row(row: planning.Row, plan: planning.Plan, context: _Context, create_duplicates: bool) -> dict:
+	result = {"row": row.number, "customer_name": row.values.get("customer_name", ""), "customer": None}
+	if row.status == planning.ERROR:
+		return {**result, "status": FAILED, "errors": row.errors}
+	if row.status == planning.DUPLICATE and not create_duplicates:
+		names = ", ".join(d["customer_name"] or d["customer"] for d in row.duplicates)
+		return {
+			**result,
+			"status": SKIPPED,
+			"errors": [{"column": "", "message": _("Looks like {0}").format(names)}],
+		}
+	savepoint = "crm_sheet_row"
+	frappe.db.savepoint(savepoint)
+	try:
+		if row.status == planning.UPDATE:
+			customer = _update_customer(row, context)
+			status = UPDATED
+		else:
+			customer = _new_customer(row, context)
+			status = CREATED
+		_write_contact(row, customer)
+		_write_address(row, customer, context)
+		_write_profile(row, customer, context)
+	except Exception as error:
+		frappe.db.rollback(save_point=savepoint)
+		return {**result, "status": FAILED, "errors": [{"column": "", "message": _message(error)}]}
+	frappe.clear_messages()  # warnings of a row that landed (a possible duplicate) reach no one
+	return {**result, "status": status, "customer": customer.name}
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer
+# ---------------------------------------------------------------------------------------------
+
+
+def _customer_values(row: planning.Row) -> dict:
+	v = row.values
+	values = {"customer_type": row.customer_type or None}
+	for key in ("customer_group", "territory", "industry", "tax_id"):
+		values[key] = v.get(key) or None
+	return {k: value for k, value in values.items() if value}
+
+
+def _custom(row: planning.Row, doctype: str) -> dict:
+	meta = frappe.get_meta(doctype)
+	return {
+		fieldname: planning.custom_value(meta.get_field(fieldname), value)
+		for (dt, fieldname), value in row.custom.items()
+		if dt == doctype
+	}
+
+
+def _new_customer(row: planning.Row, context: _Context):
+	doc = frappe.new_doc(CUSTOMER)
+	doc.update(
+		{
+			"customer_name": row.values["customer_name"],
+			"customer_type": "Company",
+			"customer_group": context.customer_group,
+			"territory": context.territory,
+			**_customer_values(row),
+			**_custom(row, CUSTOMER),
+		}
+	)
+	# A row the plan called new was just compared with every profile by the same rules; a likely
+	# duplicate the user chose to create is checked again, so a blocking rule still blocks it.
+	doc.flags.ignore_duplicate_check = row.status == planning.NEW
+	doc.insert()
+	if not frappe.db.exists(PROFILE, doc.name):  # profiles are not created automatically on this site
+		sync.create_missing_profiles([doc.name])
+	return doc
+
+
+def _update_customer(row: planning.Row, context: _Context):
+	doc = frappe.get_doc(CUSTOMER, row.customer)
+	changes = {**_customer_values(row), **_custom(row, CUSTOMER)}
+	changed = {k: v for k, v in changes.items() if doc.get(k) != v}
+	if changed:
+		doc.update(changed)
+		doc.save()
+	else:
+		doc.check_permission("write")
+	if not frappe.db.exists(PROFILE, doc.name):
+		sync.create_missing_profiles([doc.name])
+	return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# Contact and Address
+# ---------------------------------------------------------------------------------------------
+
+
+def _write_contact(row: planning.Row, customer) -> None:
+	v = row.values
+	if not (v.get("contact") or row.email or row.mobile):
+		return
+	if customer.customer_primary_contact:
+		contact = frappe.get_doc("Contact", customer.customer_primary_contact)
+		changed = False
+		if row.email and row.email not in {e.email_id for e in contact.email_ids}:
+			contact.append("email_ids", {"email_id": row.email, "is_primary": not contact.email_ids})
+			changed = True
+		if row.mobile and row.mobile not in {p.phone for p in contact.phone_nos}:
+			contact.append("phone_nos", {"phone": row.mobile, "is_primary_mobile_no": not contact.phone_nos})
+			changed = True
+		if v.get("designation") and contact.designation != v["designation"]:
+			contact.designation = v["designation"]
+			changed = True
+		if changed:
+			contact.save()
+		return
+	contact = frappe.new_doc("Contact")
+	contact.first_name = v.get("contact") or customer.customer_name
+	contact.designation = v.get("designation") or None
+	if row.email:
+		contact.append("email_ids", {"email_id": row.email, "is_primary": 1})
+	if row.mobile:
+		contact.append("phone_nos", {"phone": row.mobile, "is_primary_mobile_no": 1})
+	contact.append("links", {"link_doctype": CUSTOMER, "link_name": customer.name})
+	# ERPNext links earlier call logs to a new contact with a LIKE over every Call Log and a commit; a
+	# sheet's contacts are new to the site, and a commit inside a row would break its savepoint.
+	contact.flags.ignore_auto_link_call_log = True
+	contact.insert()
+	customer.db_set(
+		{
+			"customer_primary_contact": contact.name,
+			"email_id": row.email or None,
+			"mobile_no": row.mobile or None,
+		},
+		update_modified=False,
+	)
+
+
+def _write_address(row: planning.Row, customer, context: _Context) -> None:
+	v = row.values
+	if not (v.get("address") or v.get("city")):
+		return
+	values = {
+		"address_line1": v.get("address") or v["city"],
+		"city": v.get("city") or v["address"],
+		"country": v.get("country") or context.country,
+	}
+	if customer.customer_primary_address:
+		address = frappe.get_doc("Address", customer.customer_primary_address)
+		changed = {k: value for k, value in values.items() if address.get(k) != value}
+		if changed:
+			address.update(changed)
+			address.save()
+		return
+	address = frappe.new_doc("Address")
+	address.update(
+		{
+			"address_title": customer.customer_name,
+			"address_type": "Billing",
+			"is_primary_address": 1,
+			"is_shipping_address": 1,
+			**values,
+		}
+	)
+	address.append("links", {"link_doctype": CUSTOMER, "link_name": customer.name})
+	address.insert()
+	from frappe.contacts.doctype.address.address import get_address_display
+
+	customer.db_set(
+		{"customer_primary_address": address.name, "primary_address": get_address_display(address.as_dict())},
+		update_modified=False,
+	)
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile
+# ---------------------------------------------------------------------------------------------
+
+
+def _write_profile(row: planning.Row, customer, context: _Context) -> None:
+	v = row.values
+	profile = frappe.get_doc(PROFILE, customer.name)
+	values = {
+		"primary_contact": customer.customer_primary_contact,
+		"position": v.get("designation"),
+		"email_id": row.email,
+		"mobile_no": row.mobile,
+		"address": customer.customer_primary_address,
+		"tier": row.tier,
+		**_custom(row, PROFILE),
+	}
+	if v.get("notes"):
+		values["notes"] = escape_html(v["notes"]).replace("\n", "<br>")
+	profile.update({k: value for k, value in values.items() if value})
+	if customer.customer_primary_contact:
+		profile.contact_person_name = frappe.db.get_value(
+			"Contact", customer.customer_primary_contact, "full_name"
+		)
+		profile.flags.computed_by_server = True  # the contact's name is copied here, by the server
+	_add_tags(profile, row.tags, context)
+	have = {(p.category, p.preference) for p in profile.preferences}
+	for category, preference in row.preferences:
+		if (category, preference) not in have:
+			profile.append(
+				"preferences", {"category": category, "preference": preference, "recorded_on": nowdate()}
+			)
+	profile.save()
+
+
+def _add_tags(profile, tags: list[str], context: _Context) -> None:
+	have = {t.tag for t in profile.tags}
+	for tag in tags:
+		if tag in have:
+			continue
+		if tag not in context.tags and not frappe.db.exists("Tag", tag):
+			frappe.get_doc({"doctype": "Tag", "name": tag}).insert()  # every desk user may create a Tag
+		context.tags.add(tag)
+		profile.append("tags", {"tag": tag})
