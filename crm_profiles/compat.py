@@ -91,6 +91,19 @@ def extract(unit: str, field: str, alias: str) -> str | dict:
 	return f"{v15[unit]} as {alias}"
 
 
+def list_query_sql(query) -> tuple[str, dict]:
+	"""``frappe.get_list(..., run=0)`` as (sql, params), ready to nest in a parameterised ``frappe.db.sql``.
+
+	v15 returns the SQL as a string with the values written in (its % are doubled so the outer
+	parameters format cleanly); v16 returns a query-builder object whose values become parameters
+	(``param1``, ``param2``...)."""
+	if not V16:
+		return query.replace("%", "%%"), {}
+	from frappe.query_builder.utils import prepare_query
+
+	return prepare_query(query)
+
+
 def apply_link_options() -> None:
 	"""Point the fields of ``LINK_OPTIONS`` at the DocType this version has (after install and migrate)."""
 	import frappe
