@@ -17,6 +17,7 @@ app_include_js = [
 	"/assets/crm_profiles/js/crm_profiles_quality.js",
 ]
 doctype_js = {"Customer": "public/js/customer.js"}
+extend_bootinfo = "crm_profiles.boot.extend_bootinfo"
 
 # Installation and migration
 # --------------------------
