@@ -35,9 +35,40 @@ LEAD_SOURCE_FIELD = "utm_source" if V16 else "source"
 # holds the v15 name; install and migrate point the field at this version's DocType (a Property Setter).
 LINK_OPTIONS = {("Customer Profile", "source"): LEAD_SOURCE_DOCTYPE}
 
+# v16 moved Newsletter out of Frappe into the separate Newsletter app (github.com/frappe/newsletter);
+# Email Group stayed. Customer Campaign's Newsletter link works only where some app provides the DocType.
+NEWSLETTER_DOCTYPE = "Newsletter"
+# DocTypes our JSON links to that a v16 bench may lack, and the app that brings them there.
+MOVED_OUT_IN_V16 = {NEWSLETTER_DOCTYPE: "newsletter"}
+# Link fields to those DocTypes. Where the DocType is missing, install and migrate make them hidden Data
+# fields (Property Setters), so Frappe's link check does not refuse every save of a document that still
+# holds a value from Frappe 15; the controller refuses new values with a message that says why.
+OPTIONAL_LINKS = {("Customer Campaign", "newsletter"): NEWSLETTER_DOCTYPE}
+
 # v16's get_list/get_all refuse SQL functions written as strings ("count(name) as n"): they take
 # query-builder dicts ({"COUNT": "name", "as": "n"}). v15's get_list only takes the strings.
 SQL_FUNCTIONS = frozenset({"COUNT", "SUM", "AVG", "MAX", "MIN"})
+
+
+def enter_test_mode() -> None:
+	"""Put this process in Frappe's test mode (tests only): jobs Frappe itself enqueues (a new user's
+	contact, dynamic links of a deleted document, notifications) run at once instead of waiting in Redis
+	for a worker that tests do not run. v15 reads ``frappe.flags.in_test``; v16 reads the module global
+	``frappe.in_test`` and keeps the flag only for old code (ours reads the flag)."""
+	import frappe
+
+	frappe.flags.in_test = True
+	if V16:
+		frappe.in_test = True
+
+
+def has_newsletter() -> bool:
+	"""Whether this site can send a Newsletter: always on v15, with the Newsletter app on v16."""
+	if not V16:
+		return True
+	import frappe
+
+	return bool(frappe.db.exists("DocType", NEWSLETTER_DOCTYPE))
 
 
 def desk_url(route: str = "") -> str:
@@ -79,19 +110,51 @@ def extract(unit: str, field: str, alias: str) -> str | dict:
 	return f"{v15[unit]} as {alias}"
 
 
+def list_query_sql(query) -> tuple[str, dict]:
+	"""``frappe.get_list(..., run=0)`` as (sql, params), ready to nest in a parameterised ``frappe.db.sql``.
+
+	v15 returns the SQL as a string with the values written in (its % are doubled so the outer
+	parameters format cleanly); v16 returns a query-builder object whose values become parameters
+	(``param1``, ``param2``...)."""
+	if not V16:
+		return query.replace("%", "%%"), {}
+	from frappe.query_builder.utils import prepare_query
+
+	return prepare_query(query)
+
+
 def apply_link_options() -> None:
-	"""Point the fields of ``LINK_OPTIONS`` at the DocType this version has (after install and migrate)."""
+	"""Point the fields of ``LINK_OPTIONS`` at the DocType this version has, and turn the fields of
+	``OPTIONAL_LINKS`` whose DocType this site lacks into hidden Data fields (after install and migrate)."""
 	import frappe
-	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
 	for (doctype, fieldname), target in LINK_OPTIONS.items():
 		in_json = frappe.db.get_value("DocField", {"parent": doctype, "fieldname": fieldname}, "options")
-		setter = {"doc_type": doctype, "field_name": fieldname, "property": "options"}
-		if in_json == target:
-			for name in frappe.get_all("Property Setter", filters=setter, pluck="name"):
-				frappe.delete_doc("Property Setter", name, ignore_permissions=True, force=True)
-		elif frappe.db.get_value("Property Setter", setter, "value") != target:
-			make_property_setter(
-				doctype, fieldname, "options", target, "Link", validate_fields_for_doctype=False
-			)
+		_set_property(doctype, fieldname, "options", target if in_json != target else None, "Link")
 		frappe.clear_cache(doctype=doctype)
+	for (doctype, fieldname), target in OPTIONAL_LINKS.items():
+		missing = not frappe.db.exists("DocType", target)
+		# An admin's own setters (Customize Form: not system generated) are left alone.
+		ours = {"is_system_generated": 1}
+		_set_property(doctype, fieldname, "fieldtype", "Data" if missing else None, "Select", ours)
+		_set_property(doctype, fieldname, "hidden", "1" if missing else None, "Check", ours)
+		frappe.clear_cache(doctype=doctype)
+
+
+def _set_property(
+	doctype: str, fieldname: str, prop: str, value: str | None, property_type: str, only: dict | None = None
+) -> None:
+	"""A Property Setter giving ``prop`` this value, or none (the JSON's value) when value is None; ``only``
+	narrows which existing setters are removed."""
+	import frappe
+	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+
+	setter = {"doc_type": doctype, "field_name": fieldname, "property": prop}
+	if value is None:
+		for name in frappe.get_all("Property Setter", filters={**setter, **(only or {})}, pluck="name"):
+			# Safe: run by install and migrate, on our own DocTypes' fields named in this module.
+			frappe.delete_doc("Property Setter", name, ignore_permissions=True, force=True)
+	elif frappe.db.get_value("Property Setter", setter, "value") != value:
+		make_property_setter(
+			doctype, fieldname, prop, value, property_type, validate_fields_for_doctype=False
+		)

@@ -19,6 +19,7 @@ app_include_js = [
 ]
 app_include_css = ["/assets/crm_profiles/css/crm_profiles.css"]
 doctype_js = {"Customer": "public/js/customer.js"}
+extend_bootinfo = "crm_profiles.boot.extend_bootinfo"
 
 # Installation and migration
 # --------------------------

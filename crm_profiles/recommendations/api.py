@@ -49,7 +49,8 @@ def get_recommendations(customer: str | None = None) -> dict:
 			"due_on",
 			"computed_on",
 		],
-		order_by="kind asc, `rank` asc",
+		# Qualified: `rank` is a MariaDB function name, and v16 accepts backticks only as table.field.
+		order_by=f"`tab{RECOMMENDATION}`.kind asc, `tab{RECOMMENDATION}`.`rank` asc",
 	)
 	items = {r.item_code for r in rows} | {r.based_on_item for r in rows if r.based_on_item}
 	names = dict(

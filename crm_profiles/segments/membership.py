@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import now_datetime
 
+from crm_profiles.compat import list_query_sql
 from crm_profiles.segments.rules import PROFILE, Condition, parse_filters, rule_condition
 
 SEGMENT = "Customer Segment"
@@ -42,8 +43,8 @@ def members_sql(
 		ignore_permissions=ignore_permissions,
 		run=0,
 	)
-	# get_list renders its values into the SQL: double its % so the parameters below format cleanly.
-	conditions = [Condition(f"p.name in ({base.replace('%', '%%')})")]
+	base_sql, base_params = list_query_sql(base)
+	conditions = [Condition(f"p.name in ({base_sql})", base_params)]
 	conditions += [rule_condition(row, n, today) for n, row in enumerate(definition.rules)]
 	params: dict = {"segment_now": now_datetime()}
 	for c in conditions:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import frappe
 from frappe.permissions import add_permission
 
+from crm_profiles.compat import LEAD_SOURCE_DOCTYPE
+
 ROLES = ("CRM Manager", "CRM User")
 GRANTED_TO = (*ROLES, "System Manager", "Sales Manager")  # every role declared on a report
 READ_ON = (
@@ -19,7 +21,7 @@ READ_ON = (
 	"Territory",
 	"Customer Group",
 	"Industry Type",
-	"Lead Source",
+	LEAD_SOURCE_DOCTYPE,  # the profile's Source: Lead Source on v15, UTM Source on v16
 	"Contact",
 	"Address",
 	"Currency",  # the profile's Figures Currency, shown in Customer 360

@@ -19,7 +19,7 @@ import pytest
 from support.factories import make_customer, make_interaction, unique
 from support.metrics import record
 
-from crm_profiles.compat import DESK_PATH, desk_url
+from crm_profiles.compat import DESK_PATH, V16, desk_url
 
 MODULE = Path(__file__).resolve().parents[2] / "crm_profiles" / "crm_profiles"
 DESKTOP = {"width": 1280, "height": 800}
@@ -40,6 +40,9 @@ REPORTS = [r["name"] for r in _records("report")]
 NOTIFICATIONS = [n["name"] for n in _records("notification")]
 NUMBER_CARDS = [c["name"] for c in _records("number_card")]
 CHARTS = [c["name"] for c in _records("dashboard_chart")]
+# Frappe 15 shows the module onboarding as a widget in the workspace; 16 as the sidebar's Getting Started
+# panel (the Workspace Sidebar's module_onboarding).
+ONBOARDING = ".user-onboarding .onb-panel" if V16 else ".widget.onboarding-widget-box"
 
 
 def slug(doctype: str) -> str:
@@ -200,7 +203,10 @@ def test_workspace_shows_number_cards_charts_and_onboarding(desk, customer):
 		ready = ".widget-body svg, .chart-empty-state, .chart-loading-state:text-is('No Data')"
 		charts.nth(i).scroll_into_view_if_needed()
 		charts.nth(i).locator(f"{ready} >> visible=true").first.wait_for(timeout=READY_TIMEOUT)
-	assert desk.page.locator(".widget.onboarding-widget-box").count() == 1
+	onboarding = desk.page.locator(ONBOARDING)
+	onboarding.first.wait_for(timeout=READY_TIMEOUT)
+	assert onboarding.count() == 1
+	assert "Let's set up Customer Profiles." in onboarding.inner_text()
 	desk.assert_clean("workspace")
 
 

@@ -25,6 +25,7 @@ def site():
 	name = prepare_site()
 	connect()
 	remove_schema_left_by_a_killed_run()
+	drop_jobs_no_worker_will_run(name)
 	yield name
 	frappe.db.rollback()
 	frappe.destroy()
@@ -80,6 +81,15 @@ LEFT_CUSTOM_FIELDS = (
 	"Customer Profile-loyalty_card_no",
 	"Customer Interaction-campaign_code",
 )
+
+
+def drop_jobs_no_worker_will_run(site: str) -> None:
+	"""The test site has no worker: jobs that bench subprocesses enqueued in earlier runs (an uninstall
+	queues one dynamic-links job per deleted record) would pile up until Frappe refuses every enqueue
+	(QueueOverloaded, at 600). Drop this site's queued jobs, as `bench purge-jobs --site` does."""
+	from frappe.utils.doctor import purge_pending_jobs
+
+	purge_pending_jobs(site=site)
 
 
 def remove_schema_left_by_a_killed_run() -> None:

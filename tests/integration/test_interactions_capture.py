@@ -56,19 +56,28 @@ def test_unrelated_email_creates_no_interaction():
 	assert frappe.db.count(INTERACTION) == before
 
 
-def test_comments_are_not_captured():
+def other_communication_types() -> list[str]:
+	"""Frappe 15 offers Comment, Chat, Notification, Feedback and Automated Message; 16 only the last."""
+	options = frappe.get_meta("Communication").get_field("communication_type").options.split("\n")
+	return [o for o in options if o and o != "Communication"]
+
+
+def test_comments_and_other_non_email_communications_are_not_captured():
 	customer = make_customer().name
-	comment = frappe.get_doc(
-		{
-			"doctype": "Communication",
-			"communication_type": "Comment",
-			"communication_medium": "Email",
-			"content": "internal note",
-			"reference_doctype": "Customer",
-			"reference_name": customer,
-		}
-	).insert(ignore_permissions=True)
-	assert interactions_from("Communication", comment.name) == []
+	kinds = other_communication_types()
+	assert "Automated Message" in kinds
+	for kind in kinds:
+		note = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": kind,
+				"communication_medium": "Email",
+				"content": "internal note",
+				"reference_doctype": "Customer",
+				"reference_name": customer,
+			}
+		).insert(ignore_permissions=True)
+		assert interactions_from("Communication", note.name) == [], kind
 
 
 def test_call_log_becomes_one_call():

@@ -34,7 +34,7 @@ def recs(customer: str, kind: str) -> list[dict]:
 			"last_ordered_on",
 			"due_on",
 		],
-		order_by="`rank` asc",
+		order_by=f"`tab{engine.RECOMMENDATION}`.`rank` asc",  # v16 takes backticks only as table.field
 	)
 
 

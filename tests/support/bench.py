@@ -141,10 +141,12 @@ def prepare_site() -> str:
 def connect() -> None:
 	import frappe
 
+	from crm_profiles.compat import enter_test_mode
+
 	os.chdir(SITES)
 	frappe.init(site=SITE, sites_path=str(SITES))
 	frappe.connect()
-	frappe.flags.in_test = True
+	enter_test_mode()
 	frappe.set_user("Administrator")
 
 

@@ -3,8 +3,21 @@
 
 frappe.ui.form.on("Customer Campaign", {
 	refresh(frm) {
+		frm.trigger("show_newsletter_availability");
 		if (frm.is_new()) return;
 		frm.trigger("add_buttons");
+	},
+
+	show_newsletter_availability(frm) {
+		// Frappe 16 ships no Newsletter (it is a separate app there): hide the link and say so.
+		if (frappe.boot.crm_profiles?.newsletter_available !== false) return;
+		frm.toggle_display("newsletter", false);
+		frm.set_intro(
+			__(
+				"This site has no Newsletter: Frappe 16 moved it to the separate Newsletter app. Install that app to send the campaign as a Newsletter, or send to the campaign's Email Group with another tool and record the date with Mark as Sent.",
+			),
+			"blue",
+		);
 	},
 
 	add_buttons(frm) {

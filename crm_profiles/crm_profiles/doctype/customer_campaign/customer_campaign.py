@@ -4,7 +4,16 @@
 import frappe
 from frappe import _
 
+from crm_profiles.compat import has_newsletter
 from crm_profiles.utils.document import AppDocument
+
+
+def newsletter_missing_message() -> str:
+	return _(
+		"This site has no Newsletter: Frappe 16 moved it to the separate Newsletter app. Install that app "
+		"to send the campaign as a Newsletter, or send to the campaign's Email Group with another tool "
+		"and record the date with Mark as Sent."
+	)
 
 
 class CustomerCampaign(AppDocument):
@@ -32,10 +41,15 @@ class CustomerCampaign(AppDocument):
 
 	def validate(self):
 		self.validate_control_percent()
+		self.validate_newsletter()
 
 	def validate_control_percent(self):
 		if not 0 <= (self.control_percent or 0) < 100:
 			frappe.throw(_("{0} must be between 0 and 99.").format(frappe.bold(_("Control Group %"))))
+
+	def validate_newsletter(self):
+		if self.newsletter and self.has_value_changed("newsletter") and not has_newsletter():
+			frappe.throw(newsletter_missing_message(), frappe.ValidationError)
 
 	def on_trash(self):
 		frappe.db.delete("Customer Campaign Member", {"customer_campaign": self.name})
