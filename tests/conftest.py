@@ -1,6 +1,13 @@
 """Shared pytest setup. Integration fixtures live in tests/integration/conftest.py."""
 
-from support.bench import BENCH, SITE, skip_reason
+import os
+
+from support.bench import BENCH, SITE, SITES, skip_reason
+
+if not skip_reason():
+	# Work from the bench's sites folder from collection on, as bench does: Frappe resolves ../logs from
+	# there, and Frappe 16 opens a log file when some modules are imported (frappe.utils.pdf).
+	os.chdir(SITES)
 
 
 def pytest_report_header(config):
