@@ -74,10 +74,11 @@ def forget_caches_of_rolled_back_rows() -> None:
 		frappe.local.request_cache.clear()  # a real request starts with an empty one, so does each test
 
 
-# What test_desk.py adds with DDL (so it commits) and removes when it ends; a run killed in between
-# leaves it behind, and an active workflow on Customer Profile then breaks every later run.
+# What test_desk.py and test_reports.py add with DDL (so it commits) and remove when they end; a run
+# killed in between leaves it behind, and an active workflow on Customer Profile then breaks every later run.
 LEFT_CUSTOM_FIELDS = (
 	"Customer Profile-crm_review_state",
+	"Customer Profile-line_id",
 	"Customer Profile-loyalty_card_no",
 	"Customer Interaction-campaign_code",
 )

@@ -122,13 +122,20 @@ def test_customer_360_shows_custom_fields_without_code():
 
 	create_custom_field(
 		PROFILE,
-		{"fieldname": "wechat_id", "label": "WeChat ID", "fieldtype": "Data", "insert_after": "mobile_no"},
+		{"fieldname": "line_id", "label": "LINE ID", "fieldtype": "Data", "insert_after": "mobile_no"},
 	)
-	customer = make_customer().name
-	set_profile(customer, wechat_id="wx-lee-2026")
-	columns, rows, *_ = run("Customer 360", {"show_all_columns": 1})
-	assert "wechat_id" in {c["fieldname"] for c in columns}
-	assert next(r for r in rows if r["name"] == customer)["wechat_id"] == "wx-lee-2026"
+	try:
+		customer = make_customer().name
+		set_profile(customer, line_id="line-lee-2026")
+		columns, rows, *_ = run("Customer 360", {"show_all_columns": 1})
+		assert "line_id" in {c["fieldname"] for c in columns}
+		assert next(r for r in rows if r["name"] == customer)["line_id"] == "line-lee-2026"
+	finally:
+		# adding the column committed (DDL) the Custom Field too: remove it, or every later run has it
+		frappe.db.rollback()
+		frappe.delete_doc("Custom Field", f"{PROFILE}-line_id", force=True, ignore_missing=True)
+		frappe.db.commit()
+		frappe.clear_cache(doctype=PROFILE)
 
 
 def test_rfm_analysis_segments_and_drill_down(world):
