@@ -19,7 +19,7 @@ def read_sheet(file_url: str) -> tuple[list[str], list[list[str]]]:
 	row numbers people see in their spreadsheet) and skipped by the plan."""
 	file = readable_file(file_url)
 	name = (file.file_name or file_url).lower()
-	content = file.get_content()
+	content = _raw_content(file)
 	if name.endswith(".xlsx"):
 		if isinstance(content, str):
 			content = content.encode()
@@ -50,6 +50,16 @@ def readable_file(file_url: str):
 		if frappe.has_permission("File", "read", doc=file):
 			return file
 	frappe.throw(_("Not permitted to read the file {0}.").format(file_url), frappe.PermissionError)
+
+
+def _raw_content(file) -> bytes | str:
+	"""The stored file's bytes. ``File.get_content`` of Frappe 16 decodes text itself, falling back to
+	windows-1250, which turns a GB18030 sheet into mojibake; ``_decode`` chooses the encoding here."""
+	if file.get("content") or not file.file_url:
+		return file.get_content()
+	file.validate_file_url()
+	with open(file.get_full_path(), "rb") as f:
+		return f.read()
 
 
 def _decode(content) -> str:

@@ -255,7 +255,8 @@ HOSTILE = [
 	({"consent_profiling": ["granted"]}, "Profiling"),
 	({"preference": "x" * 141}, "Preference"),
 	({"preference": {"a": 1}}, "Preference"),
-	({"preference_category": "<script>", "preference": "x"}, "Category"),
+	# Frappe 16 strips a guest's <script> before the app sees it; the rest is still not a category
+	({"preference_category": "Gifts <script>alert(1)</script>", "preference": "x"}, "Category"),
 	({"remove_preference_1": "yes"}, "Preference"),
 ]
 
