@@ -400,28 +400,17 @@ def test_disabled_order_events_leave_the_profile_to_the_nightly_refresh():
 	}
 
 
-def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(monkeypatch):
-	from crm_profiles.analytics import refresh
-
-	rng = random.Random(5)
-	customers = [make_customer().name for _ in range(8)]
-	_random_history(rng, customers, 20)
-	full_refresh()
-	expected = _snapshot(customers, SCORED)
-	frappe.db.sql("update `tabCustomer Profile` set order_count = 0, lifetime_value = 0, recency_score = 0")
-
-	jobs = []
-	monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: jobs.append((method, kwargs)))
-	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # the jobs commit; this test rolls back
-	refresh.enqueue_full_refresh(chunk_size=3)
+def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(queued):
+	queued.refresh.enqueue_full_refresh(chunk_size=3)
+	jobs = queued.jobs
 	assert len(jobs) > 2
-	assert {(m, k["queue"], k["deduplicate"]) for m, k in jobs} == {
+	assert {(k["method"], k["queue"], k["deduplicate"]) for k in jobs} == {
 		("crm_profiles.analytics.refresh.run_chunk", "long", True)
 	}
-	assert len({k["job_id"] for _m, k in jobs}) == len(jobs)
-	for _method, kwargs in reversed(jobs):  # workers finish in any order
-		refresh.run_chunk(**_job_kwargs(kwargs))
-	assert _snapshot(customers, SCORED) == expected
+	assert len({k["job_id"] for k in jobs}) == len(jobs)
+	for kwargs in reversed(jobs):  # workers finish in any order
+		queued.refresh.run_chunk(**_job_kwargs(kwargs))
+	assert _snapshot(queued.customers, SCORED) == queued.expected
 	assert frappe.db.get_single_value("CRM Profile Settings", "refresh_status") == "Completed"
 
 
@@ -441,7 +430,7 @@ def queued(monkeypatch):
 	expected = _snapshot(customers, SCORED)
 	frappe.db.sql("update `tabCustomer Profile` set order_count = 0, lifetime_value = 0, recency_score = 0")
 	jobs = []
-	monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: jobs.append(kwargs))
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: jobs.append({"method": method, **kwargs}))
 	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # the jobs commit; this test rolls back
 	# no job reaches RQ here, so none is "alive" unless the test says so
 	monkeypatch.setattr(refresh, "_job_alive", lambda job_id: job_id in alive)
