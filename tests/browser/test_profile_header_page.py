@@ -246,6 +246,36 @@ def test_log_interaction_comes_back_to_the_profile_with_the_entry_on_top(
 	assert saved == [{"channel": "In Person"}]
 
 
+SAVE = ".page-actions .primary-action >> visible=true"
+# The button's look, and that of a real primary button of the same page for comparison
+LOOK = """([button]) => {
+	const probe = document.createElement("button");
+	probe.className = "btn btn-primary btn-sm";
+	button.parentElement.appendChild(probe);
+	const primary = getComputedStyle(probe).backgroundColor;
+	probe.remove();
+	return {background: getComputedStyle(button).backgroundColor, primary};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_save_is_prominent_only_when_something_changed(browser, site_url, customer, viewport):
+	context, page, errors = login(browser, site_url, viewport, "en")
+	try:
+		open_profile(page, site_url, customer)
+		save = page.locator(SAVE).first
+		save.wait_for(timeout=READY_TIMEOUT)
+		clean = page.evaluate(LOOK, [save.element_handle()])
+		assert clean["background"] != clean["primary"], clean
+		page.evaluate("() => cur_frm.set_value('wechat_id', 'wangfang_changed')")
+		page.wait_for_function("() => cur_frm.wrapper.dataset.state === 'dirty'", timeout=5_000)
+		dirty = page.evaluate(LOOK, [save.element_handle()])
+		assert dirty["background"] == dirty["primary"], dirty
+		assert not errors, errors
+	finally:
+		context.close()  # unsaved: the change is dropped with the page
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_workspace_stage_chart_labels_are_translated_and_whole(browser, site_url, customer, viewport):
 	"""The stage chart's labels are in the reader's language, and fit (no "At ..." cut short)."""
