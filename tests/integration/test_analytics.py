@@ -18,6 +18,7 @@ from crm_profiles.analytics.refresh import full_refresh
 SETTINGS = "CRM Profile Settings"
 COMPARED = (*figures.FIGURE_FIELDS, "tier", "lifecycle_stage")
 SCORED = (*COMPARED, *figures.SCORE_FIELDS)
+WRITTEN = (*SCORED, figures.CURRENCY_FIELD)
 DEFAULTS = {
 	"figures_source": "Sales Order",
 	"order_value": "Net Total",
@@ -373,6 +374,58 @@ def test_full_refresh_is_idempotent_and_scores_every_customer_with_orders():
 		if values["order_count"]:
 			assert all(1 <= values[k] <= 5 for k in ("recency_score", "frequency_score", "monetary_score"))
 			assert values["rfm_segment"]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 3], ids=["single-pass", "chunked"])
+def test_a_refresh_writes_only_what_changed_and_corrects_any_stored_value(chunk_size):
+	"""The refresh compares a digest of the stored values with the new ones: an unchanged profile keeps
+	its row (and ``figures_updated_on``), any stored value that is wrong is written again, and the days
+	since the last order move with the calendar."""
+	rng = random.Random(13)
+	customers = [make_customer().name for _ in range(8)]
+	customers.append(make_customer().name)  # one without orders
+	_random_history(rng, customers[:-1], 24)
+	full_refresh(chunk_size=chunk_size)
+	clean = _snapshot(customers, WRITTEN)
+	stamp = "2001-01-01 00:00:00"
+	names = tuple(customers)
+	frappe.db.sql("update `tabCustomer Profile` set figures_updated_on = %s where name in %s", (stamp, names))
+	full_refresh(chunk_size=chunk_size)
+	assert _snapshot(customers, WRITTEN) == clean
+	untouched = frappe.db.sql(
+		"select count(*) from `tabCustomer Profile` where name in %s and figures_updated_on = %s",
+		(names, stamp),
+	)[0][0]
+	assert untouched == len(customers), "an unchanged profile was written again"
+
+	# Every stored value that is wrong is put right, each on its own profile.
+	wrong = {
+		"first_order_date": "1999-01-01",
+		"last_order_date": "1999-01-01",
+		"order_count": 999,
+		"lifetime_value": 0.5,
+		"average_order_value": 1234567.891,
+		"window_order_count": 77,
+		"window_value": -1,
+		"tier": "Nonsense",
+		"lifecycle_stage": "Churned",
+		"figures_currency": "EUR",
+		"recency_score": 0,
+		"rfm_segment": None,
+	}
+	buyers = [c for c in customers if clean[c]["order_count"]]
+	for (field, value), customer in zip(wrong.items(), buyers * 2, strict=False):
+		frappe.db.sql(f"update `tabCustomer Profile` set `{field}` = %s where name = %s", (value, customer))
+	full_refresh(chunk_size=chunk_size)
+	assert _snapshot(customers, WRITTEN) == clean
+
+	# The next day, every buyer's days since the last order moves by one; the profile without orders stays 0.
+	with freeze_time(f"{add_days(getdate(), 1)} 12:00"):  # noon: the same date in every time zone
+		full_refresh(chunk_size=chunk_size)
+	tomorrow = _snapshot(customers, ("days_since_last_order", "order_count"))
+	for customer in customers:
+		expected = clean[customer]["days_since_last_order"] + 1 if clean[customer]["order_count"] else 0
+		assert tomorrow[customer]["days_since_last_order"] == expected, customer
 
 
 def test_chunked_refresh_equals_a_single_pass():
