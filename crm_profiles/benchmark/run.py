@@ -36,6 +36,20 @@ def floor() -> None:
 	frappe.db.sql(FLOOR_SQL, {"start": add_months(getdate(), -12)})
 
 
+class Nights:
+	"""Full refreshes as the nightly job runs them: each one a day later than the last, so every buyer's
+	days since the last order, and with them stages and recency scores, have moved (a refresh run twice
+	on one day finds nothing to write, and would flatter the figure)."""
+
+	def __init__(self):
+		self.night = 0
+
+	def __call__(self) -> None:
+		self.night += 1
+		full_refresh(today=add_days(getdate(), self.night))
+		frappe.db.commit()
+
+
 def refresh_and_commit() -> None:
 	full_refresh()
 	frappe.db.commit()
@@ -157,10 +171,12 @@ def run(
 
 	indexes.drop_indexes()
 	floor_plain = timed(floor, 3)
-	refresh_plain = timed(refresh_and_commit, 3)
+	refresh_plain = timed(Nights(), 3)
 	indexes.ensure_indexes()
 	floor_indexed = timed(floor, 3)
-	refresh_indexed = timed(refresh_and_commit, 3)
+	refresh_indexed = timed(Nights(), 3)
+	refresh_and_commit()  # back to today's figures
+	refresh_same_day = timed(refresh_and_commit, 3)
 	echo("floor and refresh timed")
 	naive_time, naive_n = naive_sample(sample)
 	naive_total = naive_time / max(naive_n, 1) * customers
@@ -176,8 +192,9 @@ def run(
 	rows = [
 		("(1) floor: bare GROUP BY customer, ERPNext's indexes", floor_plain, f),
 		("(1) floor with our covering index", floor_indexed, f),
-		("(2) our full refresh (figures, tiers, stages, RFM), ERPNext's indexes", refresh_plain, f),
-		("(2) our full refresh with our covering index", refresh_indexed, f),
+		("(2) our nightly full refresh (figures, tiers, stages, RFM), ERPNext's indexes", refresh_plain, f),
+		("(2) our nightly full refresh with our covering index", refresh_indexed, f),
+		("(2) our full refresh run again the same day (nothing to write)", refresh_same_day, f),
 		(f"(3) naive per-customer ORM recompute + save ({naive_n} sampled, extrapolated)", naive_total, f),
 		("(4) ERPNext Inactive Customers (90 days)", inactive, f),
 		("(4) ERPNext Customer Acquisition and Loyalty (12 months)", loyalty, f),
@@ -196,14 +213,14 @@ def run(
 	echo("")
 	best_refresh = min(refresh_plain, refresh_indexed)
 	checks = [
-		("full refresh <= 3x floor", best_refresh / floor_plain, "<= 3", best_refresh <= 3 * floor_plain),
+		("nightly full refresh <= 1x floor", best_refresh / floor_plain, "<= 1", best_refresh <= floor_plain),
 		(
 			"naive / full refresh >= 100x",
 			naive_total / best_refresh,
 			">= 100",
 			naive_total >= 100 * best_refresh,
 		),
-		("submit overhead <= 10%", submit_on / submit_off - 1, "<= 0.10", submit_on <= 1.10 * submit_off),
+		("submit overhead <= 5%", submit_on / submit_off - 1, "<= 0.05", submit_on <= 1.05 * submit_off),
 		(
 			"at-risk / Inactive Customers <= 0.5",
 			ours_at_risk / inactive,
