@@ -244,6 +244,24 @@ def test_complaint_workflow_opens_and_drives_an_interaction(desk, customer):
 	desk.assert_clean("complaint form")
 
 
+@pytest.mark.skipif(not V16, reason="Frappe 15 shows the onboarding as a workspace widget, not over the page")
+def test_getting_started_stays_off_the_profile_and_the_phone_until_asked_for(desk, phone, customer):
+	"""Frappe 16 opens the Getting Started panel over every page at each load; it stays on the workspace
+	of a desk, and elsewhere shows when asked for from the sidebar."""
+	desk.open(desk_url(f"customer-profile/{urllib.parse.quote(customer)}"), ".crm-log-interaction")
+	panel = desk.page.locator(".onb-panel")
+	panel.wait_for(state="attached", timeout=READY_TIMEOUT)
+	assert not panel.is_visible(), "the Getting Started panel covers the profile"
+	phone.open_workspace(desk_url("customer-profiles"), ".widget.number-widget-box")
+	panel = phone.page.locator(".onb-panel")
+	panel.wait_for(state="attached", timeout=READY_TIMEOUT)
+	assert not panel.is_visible(), "the Getting Started panel covers the workspace on a phone"
+	phone.page.evaluate("() => document.querySelector('.onboarding-sidebar').click()")  # the drawer's entry
+	phone.page.locator(".onb-panel >> visible=true").wait_for(timeout=READY_TIMEOUT)
+	desk.assert_clean("profile")
+	phone.assert_clean("workspace on a phone")
+
+
 def test_onboarding_opens(desk):
 	desk.open(desk_url("module-onboarding/CRM%20Profiles"), ".form-layout [data-fieldname]")
 

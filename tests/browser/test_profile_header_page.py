@@ -137,6 +137,12 @@ def test_the_first_screen_answers_who_worth_when_and_how_happy(browser, site_url
 		# How happy: CSAT out of 5 and NPS out of 10.
 		happy = header.locator('[data-question="happy"]').inner_text()
 		assert LABELS[lang]["happy"] in happy and "4.5 / 5" in happy and "9 / 10" in happy, happy
+		# No figure is cut short, in any column width.
+		cut = page.evaluate(
+			"""() => [...document.querySelectorAll('.crm-360 .crm-stat-value, .crm-360 .crm-fact-value')]
+				.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.innerText)"""
+		)
+		assert not cut, f"cut short in the header: {cut}"
 		# The header is on the first screen.
 		box = header.bounding_box()
 		assert box and box["y"] < viewport["height"] / 2, box

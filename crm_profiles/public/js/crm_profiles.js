@@ -4,6 +4,12 @@
 
 frappe.provide("crm_profiles");
 
+// Frappe 16: the sidebar's Getting Started entry shows the module's panel even where the app's CSS keeps
+// the panel from opening by itself (over the profile, and on a phone).
+$(document).on("click", ".onboarding-sidebar", () =>
+	document.body.classList.add("crm-onboarding-asked"),
+);
+
 crm_profiles.STAGES = ["Prospect", "New", "Active", "Loyal", "At Risk", "Churned"];
 
 // RFM segments (crm_profiles/analytics/rfm.py SEGMENTS): never a stage's name.
