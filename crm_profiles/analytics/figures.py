@@ -77,7 +77,7 @@ class Config:
 
 def _int(value, default: int) -> int:
 	try:
-		value = int(value)
+		value = int(float(value))  # tabSingles holds text: "12", or "12.0"
 	except (TypeError, ValueError):
 		return default
 	return value if value > 0 else default
@@ -85,7 +85,9 @@ def _int(value, default: int) -> int:
 
 def load_config() -> Config:
 	"""Settings, tier rules and the RFM cut points in force, read once per run."""
-	s = frappe.db.get_singles_dict(SETTINGS)  # one query; no cache that could outlive a rollback
+	# One plain query (values as text; get_singles_dict's typing per field costs more than the whole
+	# recompute of a customer, which runs on every order submit); no cache that could outlive a rollback.
+	s = dict(frappe.db.sql("select field, value from `tabSingles` where doctype = %s", SETTINGS))
 	g = s.get
 	mode = g("rfm_mode") or "Quintiles"
 	if mode == "Fixed Thresholds":
@@ -102,17 +104,11 @@ def load_config() -> Config:
 			max_days_since_last_order=t.max_days_since_last_order or 0,
 			is_loyal=bool(t.is_loyal),
 		)
-		for t in frappe.get_all(
-			"Customer Tier",
-			fields=[
-				"name",
-				"rank",
-				"min_window_value",
-				"min_order_count",
-				"min_tenure_months",
-				"max_days_since_last_order",
-				"is_loyal",
-			],
+		for t in frappe.db.sql(
+			"""select name, `rank`, min_window_value, min_order_count, min_tenure_months,
+				max_days_since_last_order, is_loyal
+			from `tabCustomer Tier`""",
+			as_dict=True,
 		)
 	]
 	company = g("figures_company") or None
@@ -134,7 +130,7 @@ def load_config() -> Config:
 			churned_days=_int(g("churned_days"), 365),
 		),
 		tiers=sort_rules(tiers),
-		update_on_events=g("update_on_order_events") is None or bool(int(g("update_on_order_events"))),
+		update_on_events=g("update_on_order_events") is None or bool(_int(g("update_on_order_events"), 0)),
 	)
 
 
