@@ -64,8 +64,16 @@ def _customer_of(url: str, session: str, recommendation: str) -> str:
 	return json.load(urllib.request.urlopen(request))["data"]["customer"]
 
 
+STILL_LOADING = """() => ![...document.querySelectorAll('.chart-loading-state, .widget-loading, .dt-scrollable')]
+	.some((e) => e.offsetParent && /Loading/.test(e.innerText))"""
+
+
 def settle(page) -> None:
 	page.wait_for_load_state("networkidle")
+	try:  # charts, number cards and report rows draw after their data arrives
+		page.wait_for_function(STILL_LOADING, timeout=30_000)
+	except Exception:
+		print("warning: still loading after 30 s:", page.url)
 	time.sleep(1.5)
 
 

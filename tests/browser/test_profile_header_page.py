@@ -283,26 +283,46 @@ def test_save_is_prominent_only_when_something_changed(browser, site_url, custom
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_workspace_stage_chart_labels_are_translated_and_whole(browser, site_url, customer, viewport):
-	"""The stage chart's labels are in the reader's language, and fit (no "At ..." cut short)."""
+def test_workspace_chart_labels_are_translated_and_whole(browser, site_url, customer, viewport):
+	"""The tier and stage charts' labels are in the reader's language, and fit: none cut short ("At ...")
+	and none drawn outside its chart (a donut's legend cut at the edge: "Bron")."""
 	from support.strings import zh_translations
 
 	from crm_profiles.analytics.lifecycle import STAGES
 
 	zh = zh_translations()
-	stages = {zh[s] for s in STAGES}
+	tiers = frappe.get_all("Customer Tier", pluck="name")
+	expected = {
+		zh["Customers by Lifecycle Stage"]: {zh[s] for s in STAGES},
+		zh["Customers by Tier"]: {zh.get(t, t) for t in tiers},
+	}
 	# Script errors are not checked here: Frappe's chart widget has a known removeChild race on a cold
 	# cache (see test_every_page.Desk.open_workspace).
 	context, page, _errors = login(browser, site_url, viewport, "zh")
 	try:
 		page.goto(site_url + desk_url("customer-profiles"))
-		chart = page.locator(".widget", has_text=zh["Customers by Lifecycle Stage"])
-		chart.first.locator(".x.axis text").first.wait_for(timeout=READY_TIMEOUT)
-		settle(page)
-		labels = [t.strip() for t in chart.first.locator(".x.axis text").all_text_contents() if t.strip()]
-		assert labels, "the stage chart has no labels"
-		assert not [label for label in labels if "..." in label or label.endswith("..")], labels
-		assert set(labels) <= stages, labels
+		for title, values in expected.items():
+			chart = page.locator(".widget", has_text=title).first
+			chart.locator(".x.axis text").first.wait_for(timeout=READY_TIMEOUT)
+			settle(page)
+			labels = [t.strip() for t in chart.locator(".x.axis text").all_text_contents() if t.strip()]
+			assert labels, f"{title} has no labels"
+			assert not [label for label in labels if "..." in label or label.endswith("..")], labels
+			assert set(labels) <= values, labels
+			outside = chart.evaluate(
+				"""(widget) => {
+					const chart = widget.querySelector("svg.frappe-chart");
+					const svg = chart.getBoundingClientRect();
+					return [...chart.querySelectorAll("text")]
+						.filter((t) => t.textContent.trim())
+						.filter((t) => {
+							const r = t.getBoundingClientRect();
+							return r.left < svg.left - 1 || r.right > svg.right + 1;
+						})
+						.map((t) => t.textContent.trim());
+				}"""
+			)
+			assert not outside, f"{title}: labels drawn outside the chart: {outside}"
 	finally:
 		context.close()
 
