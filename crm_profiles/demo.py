@@ -561,6 +561,9 @@ def make_sales_order(
 	)
 	so.docstatus = 1  # insert as submitted: ERPNext validates once and runs on_submit, as submit() would
 	so.insert(set_name=name)
+	# ERPNext 15 sets no status on a new document ("Draft"), and submit() would set it in its second
+	# validation: set it as ERPNext does once the order exists ("To Deliver and Bill").
+	so.set_status(update=True, update_modified=False)
 
 
 def make_interaction(customer: str, contact: str, rng: random.Random) -> None:

@@ -89,6 +89,8 @@ def test_demo_makes_the_stated_volumes_once():
 	assert frappe.db.count("Customer Profile") - before["Customer Profile"] == 200
 	orders = frappe.db.count("Sales Order", {"docstatus": 1})
 	assert orders == first["sales_orders"] and 1900 <= orders <= 2100
+	statuses = set(frappe.get_all("Sales Order", filters={"docstatus": 1}, pluck="status", distinct=True))
+	assert statuses == {"To Deliver and Bill"}, f"submitted orders show as {statuses}"
 	span = frappe.db.sql(
 		"select datediff(max(transaction_date), min(transaction_date)) from `tabSales Order`"
 	)[0][0]
@@ -167,10 +169,11 @@ def test_demo_in_worker_processes_makes_submitted_orders_and_scores_every_profil
 	orders = frappe.get_all(
 		"Sales Order",
 		filters={"customer": ("in", names)},
-		fields=["name", "docstatus", "customer", "base_net_total"],
+		fields=["name", "docstatus", "status", "customer", "base_net_total"],
 	)
 	assert len(orders) == result["sales_orders"] > 0
 	assert {o.docstatus for o in orders} == {1}, "real submitted Sales Orders"
+	assert {o.status for o in orders} == {"To Deliver and Bill"}, "as ERPNext shows a submitted order"
 	assert all(o.base_net_total > 0 for o in orders)
 	assert len({o.name for o in orders}) == len(orders)
 	assert all(o.name.startswith("SAL-ORD-") for o in orders)
@@ -252,3 +255,18 @@ def test_the_first_order_on_a_fresh_site_is_scored_at_once():
 		"Customer Profile", customer, ["recency_score", "frequency_score", "monetary_score", "rfm_segment"]
 	)
 	assert all(p[:3]) and p[3], p
+
+
+def test_the_patch_sets_the_status_of_earlier_demo_orders_and_only_theirs():
+	from support.sales import make_order
+
+	from crm_profiles.patches import set_demo_order_status
+
+	demo_customer = make_customer(customer_details=demo.DEMO_MARK).name
+	other = make_customer().name
+	today = frappe.utils.nowdate()
+	orders = {c: make_order(c, today, 100).name for c in (demo_customer, other)}
+	frappe.db.sql("update `tabSales Order` set status = 'Draft' where name in %s", (tuple(orders.values()),))
+	set_demo_order_status.execute()
+	status = {c: frappe.db.get_value("Sales Order", so, "status") for c, so in orders.items()}
+	assert status == {demo_customer: "To Deliver and Bill", other: "Draft"}
