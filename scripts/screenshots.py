@@ -40,7 +40,7 @@ def first_name(url: str, doctype: str, session: str, filters: list | None = None
 	return rows[0]["name"] if rows else first_name(url, doctype, session) if filters else ""
 
 
-def set_language(url: str, session: str, user: str, lang: str) -> str | None:
+def set_language(url: str, session: str, user: str, lang: str, csrf_token: str) -> str | None:
 	"""Set the user's desk language; returns the previous one (None when it already was ``lang``)."""
 	path = f"{url}/api/resource/User/{urllib.request.quote(user)}"
 	request = urllib.request.Request(path, headers={"Cookie": f"sid={session}"})
@@ -52,7 +52,11 @@ def set_language(url: str, session: str, user: str, lang: str) -> str | None:
 		path,
 		data=body,
 		method="PUT",
-		headers={"Cookie": f"sid={session}", "Content-Type": "application/json"},
+		headers={
+			"Cookie": f"sid={session}",
+			"Content-Type": "application/json",
+			"X-Frappe-CSRF-Token": csrf_token,
+		},
 	)
 	urllib.request.urlopen(request)
 	return previous
@@ -103,7 +107,8 @@ def main() -> None:
 			session = next(c["value"] for c in context.cookies() if c["name"] == "sid")
 			previous = None
 			if args.lang:
-				previous = set_language(args.url, session, args.user, args.lang)
+				token = page.evaluate("() => frappe.csrf_token")
+				previous = set_language(args.url, session, args.user, args.lang, token)
 			suffix = f"-{args.lang}" if args.lang else ""
 			profile = first_name(args.url, "Customer Profile", session, [["order_count", ">", 5]])
 			interaction = first_name(args.url, "Customer Interaction", session)
@@ -147,7 +152,7 @@ def main() -> None:
 				page.screenshot(path=str(out / f"log-interaction{suffix}-{size_name}.png"))
 				print("wrote", out / f"log-interaction{suffix}-{size_name}.png")
 			if previous:
-				set_language(args.url, session, args.user, previous)
+				set_language(args.url, session, args.user, previous, token)
 			context.close()
 		browser.close()
 
