@@ -87,7 +87,8 @@ def site_url():
 	server.terminate()
 	server.wait(timeout=20)
 	log.close()
-	frappe.db.rollback()
+	if getattr(frappe.local, "db", None):  # the integration tests' session may have closed it already
+		frappe.db.rollback()
 
 
 @pytest.fixture(scope="session")
