@@ -330,13 +330,18 @@ def _text_literal(value) -> str:
 	return frappe.db.escape(str(value), percent=False)
 
 
+def _decimal_text(value: Decimal) -> str:
+	"""A Decimal as MariaDB prints a DECIMAL column: never with an exponent ("0E-9")."""
+	return format(value, "f")
+
+
 # How each type of value the refresh writes becomes an SQL literal. Numbers and dates are formatted
 # directly (they cannot carry quotes); text goes through the driver's escaping.
 _LITERALS = {
 	type(None): lambda v: "NULL",
 	bool: lambda v: "1" if v else "0",
 	int: str,
-	Decimal: lambda v: format(v, "f"),  # never an exponent ("0E-9")
+	Decimal: _decimal_text,
 	float: repr,
 	datetime: lambda v: f"'{v.isoformat(sep=' ')}'",
 	date: lambda v: f"'{v.isoformat()}'",
@@ -383,7 +388,7 @@ def digest(row: dict, columns: tuple[str, ...]) -> str:
 	return "|".join(_DIGEST.get(type(row[c]), str)(row[c]) for c in columns)
 
 
-_DIGEST = {type(None): lambda v: "~", Decimal: lambda v: format(v, "f"), bool: lambda v: str(int(v))}
+_DIGEST = {type(None): lambda v: "~", Decimal: _decimal_text, bool: lambda v: str(int(v))}
 
 
 def log_changes(changes: list[tuple], reason: str = "Rule") -> None:
