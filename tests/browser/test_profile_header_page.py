@@ -20,6 +20,8 @@ from crm_profiles.interactions.engagement import refresh_engagement
 from crm_profiles.setup.defaults import create_default_tiers
 
 USERS = {"en": "crm.header.en@crm-profiles.test", "zh": "crm.header.zh@crm-profiles.test"}
+# Reads Customers (ERPNext's Accounts User) but no Customer Profile.
+NO_PROFILES = "crm.header.accounts@crm-profiles.test"
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 READY_TIMEOUT = 30_000
@@ -41,6 +43,10 @@ def customer(site_url):
 		doc.new_password = TEST_PASSWORD
 		doc.language = lang
 		doc.save(ignore_permissions=True)
+	make_user(NO_PROFILES, ["Accounts User"])
+	no_profiles = frappe.get_doc("User", NO_PROFILES)
+	no_profiles.new_password = TEST_PASSWORD
+	no_profiles.save(ignore_permissions=True)
 	name = make_customer(unique("_CRM 360 华东贸易")).name
 	item = ensure_item()
 	today = nowdate()
@@ -87,13 +93,13 @@ def customer(site_url):
 TITLE = ".page-title :is(.title-text, .title-text-form) >> visible=true"
 
 
-def login(browser, site_url, viewport, lang):
+def login(browser, site_url, viewport, lang, user: str | None = None):
 	context = browser.new_context(viewport=viewport)
 	page = context.new_page()
 	errors: list[str] = []
 	page.on("pageerror", lambda e: errors.append(str(e)))
 	page.goto(site_url + "/login")
-	page.fill("#login_email", USERS[lang])
+	page.fill("#login_email", user or USERS[lang])
 	page.fill("#login_password", TEST_PASSWORD)
 	page.click(".btn-login")
 	page.wait_for_url(f"**{DESK_PATH}**", timeout=READY_TIMEOUT)
@@ -256,6 +262,75 @@ def test_log_interaction_comes_back_to_the_profile_with_the_entry_on_top(
 		"Customer Interaction", filters={"customer": customer, "subject": subject}, fields=["channel"]
 	)
 	assert saved == [{"channel": "In Person"}]
+
+
+def open_customer(page, site_url, customer):
+	page.goto(site_url + desk_url(f"customer/{urllib.parse.quote(customer)}"))
+	page.locator(".form-layout >> visible=true").first.wait_for(timeout=READY_TIMEOUT)
+	settle(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_customer_form_shows_the_profile_figures_on_its_first_tab(
+	browser, site_url, customer, viewport, lang
+):
+	"""ERPNext's Customer form opens on its first tab with the profile's summary at the top: worth (with
+	the trends), last order and contact, happiness; no Log button inside it (the form's CRM menu has it)
+	and no bottom bar (that is the profile's)."""
+	context, page, errors = login(browser, site_url, viewport, lang)
+	try:
+		open_customer(page, site_url, customer)
+		summary = page.locator(".crm-customer-360 .crm-360")
+		summary.wait_for(timeout=READY_TIMEOUT)
+		assert summary.is_visible(), "the summary is not on the tab the form opens on"
+		assert page.evaluate(
+			"() => cur_frm.layout.tabs[0].wrapper[0].contains(document.querySelector('.crm-customer-360'))"
+		), "the summary is not in the form's first tab"
+		worth = summary.locator('[data-question="worth"]')
+		assert LABELS[lang]["worth"] in worth.inner_text()
+		value = worth.locator('[data-figure="lifetime_value"] .crm-stat-value').inner_text()
+		assert "18,000" in value, value
+		assert "24" in worth.locator('[data-figure="order_count"]').inner_text()
+		assert "▲" in worth.locator('[data-figure="window_value"] .crm-trend').inner_text()
+		assert LABELS[lang]["when"] in summary.locator('[data-question="when"]').inner_text()
+		happy = summary.locator('[data-question="happy"]').inner_text()
+		assert "4.5 / 5" in happy and "9 / 10" in happy, happy
+		assert summary.locator(f'a[href="tel:{urllib.parse.quote(PHONE_NO)}"]').count() == 1
+		assert summary.locator(".crm-log-interaction").count() == 0
+		assert page.locator(".crm-bottom-bar").count() == 0
+		# The figures start on the first screen and none is cut short.
+		box = worth.bounding_box()
+		assert box and box["y"] < viewport["height"], box
+		cut = page.evaluate(
+			"""() => [...document.querySelectorAll('.crm-customer-360 .crm-stat-value, .crm-customer-360 .crm-fact-value')]
+				.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.innerText)"""
+		)
+		assert not cut, f"cut short in the Customer form's summary: {cut}"
+		width = page.evaluate("() => document.documentElement.scrollWidth")
+		assert width <= viewport["width"] + 1, f"the Customer form scrolls sideways ({width}px)"
+		SHOTS.mkdir(parents=True, exist_ok=True)
+		page.screenshot(
+			path=str(SHOTS / f"customer-form-{lang}-{'phone' if viewport is PHONE else 'desktop'}.png")
+		)
+		assert not errors, errors
+	finally:
+		context.close()
+
+
+def test_customer_form_shows_no_summary_to_a_user_who_cannot_read_profiles(browser, site_url, customer):
+	"""An Accounts User reads the Customer but no Customer Profile: the form opens as ERPNext's own, with no
+	summary and no error."""
+	context, page, errors = login(browser, site_url, DESKTOP, "en", user=NO_PROFILES)
+	try:
+		open_customer(page, site_url, customer)
+		assert customer in page.locator(TITLE).first.inner_text()
+		page.wait_for_timeout(1_000)
+		assert page.locator(".crm-customer-360").count() == 0
+		assert not page.locator(".modal.show").count(), page.locator(".modal.show").inner_text()
+		assert not errors, errors
+	finally:
+		context.close()
 
 
 SAVE = ".page-actions .primary-action >> visible=true"
