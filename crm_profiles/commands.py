@@ -70,8 +70,11 @@ def crm_profiles_benchmark(
 @click.option("--customers", type=int, default=200, help="Number of demo customers")
 @click.option("--orders", type=int, default=2000, help="Number of submitted Sales Orders, spread over them")
 @click.option("--force", is_flag=True, help="Add demo data to a site that has real submitted orders")
+@click.option(
+	"--workers", type=click.IntRange(1, 4), help="Worker processes (default: one per core, at most 4)"
+)
 @pass_context
-def crm_profiles_demo(context, customers, orders, force):
+def crm_profiles_demo(context, customers, orders, force, workers):
 	"""Load the demo data (idempotent): customers, contacts, submitted Sales Orders, interactions."""
 	import frappe
 
@@ -82,7 +85,7 @@ def crm_profiles_demo(context, customers, orders, force):
 	frappe.connect()
 	try:
 		frappe.set_user("Administrator")
-		demo.make(customers=customers, orders=orders, force=force)
+		demo.make(customers=customers, orders=orders, force=force, workers=workers)
 	finally:
 		frappe.destroy()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass, field
 
 import click
@@ -224,7 +225,16 @@ def reserve_order_names(count: int) -> list[str]:
 		0
 	]
 	pattern = series if "#" in series else f"{series}.#####"
-	return [make_autoname(pattern, "Sales Order") for _n in range(count)]
+	first = make_autoname(pattern, "Sales Order")
+	# The number ends the name (the pattern ends in #): take the rest of the block in one UPDATE of the
+	# series row, which make_autoname has just locked, instead of one round trip per order.
+	match = re.fullmatch(r"(.*?)(\d+)", first)
+	current = match and frappe.db.sql("select current from `tabSeries` where name = %s", match[1])
+	if count > 1 and pattern.endswith("#") and current and current[0][0] == int(match[2]):
+		frappe.db.sql("update `tabSeries` set current = current + %s where name = %s", (count - 1, match[1]))
+		start, width = int(match[2]), len(match[2])
+		return [first] + [f"{match[1]}{n:0{width}d}" for n in range(start + 1, start + count)]
+	return [first] + [make_autoname(pattern, "Sales Order") for _n in range(count - 1)]
 
 
 def _make_in_workers(
@@ -560,10 +570,12 @@ def make_sales_order(
 		}
 	)
 	so.docstatus = 1  # insert as submitted: ERPNext validates once and runs on_submit, as submit() would
+	# ERPNext's set_status leaves a new document's status alone, and submit() would set it in its second
+	# validation. Its status_map gives a just-submitted order, nothing delivered or billed, "To Deliver and
+	# Bill": set that here rather than evaluate the map again and write it in a second UPDATE (a quarter
+	# of the demo's time per order).
+	so.status = "To Deliver and Bill"
 	so.insert(set_name=name)
-	# ERPNext 15 sets no status on a new document ("Draft"), and submit() would set it in its second
-	# validation: set it as ERPNext does once the order exists ("To Deliver and Bill").
-	so.set_status(update=True, update_modified=False)
 
 
 def make_interaction(customer: str, contact: str, rng: random.Random) -> None:

@@ -177,6 +177,12 @@ def test_demo_in_worker_processes_makes_submitted_orders_and_scores_every_profil
 	assert all(o.base_net_total > 0 for o in orders)
 	assert len({o.name for o in orders}) == len(orders)
 	assert all(o.name.startswith("SAL-ORD-") for o in orders)
+	# The names are one block of ERPNext's naming series, and the series continues after it.
+	numbers = sorted(int(o.name.rsplit("-", 1)[1]) for o in orders)
+	assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
+	following = demo.reserve_order_names(1)[0]
+	frappe.db.rollback()
+	assert int(following.rsplit("-", 1)[1]) == numbers[-1] + 1, following
 
 	profiles = frappe.get_all(
 		"Customer Profile",
