@@ -3,11 +3,12 @@
 Fields the engine owns are kept on every write by ``crm_profiles.utils.document.AppDocument``.
 
 An order event recomputes its customer's profile from source (``figures.recompute_customer``) right
-after the order's transaction commits, in a fresh READ COMMITTED transaction that first locks the
-profile row. Concurrent submits for one customer therefore serialise on that row, and the last one
-reads every committed order: totals are never wrong. The cost to the submit is one indexed grouped
-query over that customer's orders and one single-row UPDATE. In tests (one rolled-back transaction)
-the recompute runs inline instead.
+after the order's transaction commits, in a transaction of its own that first locks the profile row and
+then reads the customer's orders with a locking read. Concurrent submits for one customer therefore
+serialise on that row, and the last one reads every committed order: totals are never wrong. The cost
+to the submit is one query for the configuration, one indexed grouped query over that customer's
+orders, one single-row UPDATE and a commit. In tests (one rolled-back transaction) the recompute runs
+inline instead.
 """
 
 from __future__ import annotations
@@ -23,38 +24,38 @@ def on_order_event(doc, method=None) -> None:
 	"""Sales Order / Sales Invoice on_submit and on_cancel."""
 	if not doc.get("customer") or frappe.flags.get("crm_profiles_defer_figures"):
 		return  # demo seeding runs one full refresh at the end instead
-	settings = dict(
-		frappe.db.sql(
-			"select field, value from `tabSingles` where doctype = %s and field in ('figures_source', 'update_on_order_events')",
-			figures.SETTINGS,
-		)
-	)
-	if (
-		settings.get("update_on_order_events") in ("0", 0)
-		or (settings.get("figures_source") or "Sales Order") != doc.doctype
-	):
-		return
-	schedule_recompute(doc.customer)
+	schedule_recompute(doc.customer, doc.doctype)
 
 
-def schedule_recompute(customer: str) -> None:
+def follows(config: figures.Config, source: str) -> bool:
+	"""Whether the profiles follow this document's events: updates on, and it is the figures' source."""
+	return config.update_on_events and config.source == source
+
+
+def schedule_recompute(customer: str, source: str = "Sales Order") -> None:
+	# The settings are read after the commit, with the rest of the configuration in one query, rather
+	# than inside the submit's transaction.
 	if frappe.flags.in_test:
-		figures.recompute_customer(customer)
+		config = figures.load_config()
+		if follows(config, source):
+			figures.recompute_customer(customer, config)
 		return
 	pending = frappe.local.flags.setdefault("crm_profiles_pending_customers", set())
-	if customer in pending:
+	if (customer, source) in pending:
 		return
-	pending.add(customer)
-	frappe.db.after_commit.add(partial(recompute_after_commit, customer))
+	pending.add((customer, source))
+	frappe.db.after_commit.add(partial(recompute_after_commit, customer, source))
 
 
-def recompute_after_commit(customer: str) -> None:
-	frappe.local.flags.get("crm_profiles_pending_customers", set()).discard(customer)
+def recompute_after_commit(customer: str, source: str = "Sales Order") -> None:
+	frappe.local.flags.get("crm_profiles_pending_customers", set()).discard((customer, source))
 	try:
-		from crm_profiles.analytics.refresh import start_fresh_transaction
-
-		start_fresh_transaction()
-		figures.recompute_customer(customer)
+		config = figures.load_config()
+		if not follows(config, source):
+			return
+		# Its reads of the profile and the orders are locking reads: no fresh READ COMMITTED transaction
+		# is needed to see orders committed by others since this transaction's first read.
+		figures.recompute_customer(customer, config)
 		frappe.db.sql("commit")
 		frappe.db.begin()
 	except Exception:

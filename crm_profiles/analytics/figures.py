@@ -83,11 +83,23 @@ def _int(value, default: int) -> int:
 	return value if value > 0 else default
 
 
+# Settings, tier rules, companies and the default company in one round trip: the recompute of one
+# customer runs after every order submit, where each extra statement is a measurable share of its cost.
+CONFIG_SQL = """select
+	(select json_objectagg(field, value) from `tabSingles` where doctype = %(settings)s) as settings,
+	(select json_arrayagg(json_array(name, `rank`, min_window_value, min_order_count, min_tenure_months,
+		max_days_since_last_order, is_loyal)) from `tabCustomer Tier`) as tiers,
+	(select json_objectagg(name, default_currency) from `tabCompany`) as companies,
+	(select defvalue from `tabDefaultValue` where parent = '__default' and defkey = 'company'
+		order by creation limit 1) as default_company"""
+
+
 def load_config() -> Config:
 	"""Settings, tier rules and the RFM cut points in force, read once per run."""
 	# One plain query (values as text; get_singles_dict's typing per field costs more than the whole
-	# recompute of a customer, which runs on every order submit); no cache that could outlive a rollback.
-	s = dict(frappe.db.sql("select field, value from `tabSingles` where doctype = %s", SETTINGS))
+	# recompute of a customer); no cache that could outlive a rollback.
+	settings, tier_rows, companies, default_company = frappe.db.sql(CONFIG_SQL, {"settings": SETTINGS})[0]
+	s = json.loads(settings or "{}")
 	g = s.get
 	mode = g("rfm_mode") or "Quintiles"
 	if mode == "Fixed Thresholds":
@@ -96,23 +108,20 @@ def load_config() -> Config:
 		cuts = {k: tuple(v) for k, v in json.loads(g("rfm_cut_points") or "{}").items()}
 	tiers = [
 		TierRule(
-			name=t.name,
-			rank=t.rank or 0,
-			min_window_value=t.min_window_value or 0,
-			min_order_count=t.min_order_count or 0,
-			min_tenure_months=t.min_tenure_months or 0,
-			max_days_since_last_order=t.max_days_since_last_order or 0,
-			is_loyal=bool(t.is_loyal),
+			name=name,
+			rank=rank or 0,
+			min_window_value=min_window_value or 0,
+			min_order_count=min_order_count or 0,
+			min_tenure_months=min_tenure_months or 0,
+			max_days_since_last_order=max_days or 0,
+			is_loyal=bool(is_loyal),
 		)
-		for t in frappe.db.sql(
-			"""select name, `rank`, min_window_value, min_order_count, min_tenure_months,
-				max_days_since_last_order, is_loyal
-			from `tabCustomer Tier`""",
-			as_dict=True,
+		for name, rank, min_window_value, min_order_count, min_tenure_months, max_days, is_loyal in json.loads(
+			tier_rows or "[]"
 		)
 	]
 	company = g("figures_company") or None
-	currency, rates, left_out = currencies(company, getdate())
+	currency, rates, left_out = currencies(company, getdate(), json.loads(companies or "{}"), default_company)
 	return Config(
 		currency=currency,
 		rates=rates,
@@ -151,17 +160,17 @@ def latest_rate(from_currency: str, to_currency: str, on: date) -> float | None:
 	return None
 
 
-def currencies(company: str | None, on: date) -> tuple[str | None, dict[str, float], list[str]]:
+def currencies(
+	company: str | None, on: date, companies: dict[str, str], default: str | None
+) -> tuple[str | None, dict[str, float], list[str]]:
 	"""(reporting currency, {company: rate into it}, companies left out).
 
 	With a company set, its currency and only its orders. Otherwise the default company's currency:
 	orders of companies in another currency are converted at the latest stored rate, and companies
-	without a stored rate are left out rather than added unconverted.
+	without a stored rate are left out rather than added unconverted. ``companies``: {name: currency}.
 	"""
-	companies = dict(frappe.db.sql("select name, default_currency from `tabCompany`"))
 	if company:
 		return companies.get(company), {company: 1.0}, []
-	default = frappe.db.get_default("company")
 	if default not in companies:
 		default = min(companies) if companies else None
 	currency = companies.get(default)
@@ -242,7 +251,10 @@ def aggregate(
 	lo: str | None = None,
 	hi: str | None = None,
 	previous: bool = False,
+	lock: bool = False,
 ) -> dict:
+	"""{customer: aggregate row}. ``lock`` makes it a locking read: it sees every committed order, and
+	holds them, whatever the transaction's snapshot."""
 	start = window_start(config, today)
 	params = {"window_start": start, "company": config.company}
 	if previous:
@@ -261,7 +273,8 @@ def aggregate(
 	if hi is not None:
 		conditions.append("and customer < %(hi)s")
 		params["hi"] = hi
-	rows = frappe.db.sql(aggregate_sql(config, " ".join(conditions), previous), params, as_dict=True)
+	sql = aggregate_sql(config, " ".join(conditions), previous) + (" lock in share mode" if lock else "")
+	rows = frappe.db.sql(sql, params, as_dict=True)
 	return {r.customer: r for r in rows}
 
 
@@ -572,6 +585,8 @@ def rescore(config: Config) -> int:
 def recompute_customer(customer: str, config: Config | None = None, today: date | None = None) -> dict | None:
 	"""Recompute one profile from source with the full refresh's SQL, under a lock on the profile row.
 
+	Both reads are locking reads, so they see every committed order whatever the transaction's snapshot:
+	concurrent recomputes of one customer serialise on the profile row, and the last reads every order.
 	Scores use the cut points of the last full refresh (or the fixed thresholds).
 	"""
 	current = frappe.db.sql(
@@ -584,7 +599,7 @@ def recompute_customer(customer: str, config: Config | None = None, today: date 
 	current = current[0]
 	config = config or load_config()
 	today = today or getdate()
-	figures = compute_figures(aggregate(config, today, customer=customer).get(customer), today)
+	figures = compute_figures(aggregate(config, today, customer=customer, lock=True).get(customer), today)
 	rules = compute_rules(figures, current, config, today)
 	row = {
 		"name": customer,
