@@ -77,9 +77,19 @@ class Desk:
 
 	def open(self, path: str, ready: str) -> None:
 		"""Go to ``path``, wait for ``ready`` and for every request the page started, then check it."""
+		from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 		self.problems.clear()
 		self.page.goto(self.site_url + path)
-		self.page.locator(f"{ready} >> visible=true").first.wait_for(timeout=READY_TIMEOUT)
+		try:
+			self.page.locator(f"{ready} >> visible=true").first.wait_for(timeout=READY_TIMEOUT)
+		except PlaywrightTimeoutError:
+			# Seen once in a full run on the loaded 2-core machine (a new form that passed alone and in every
+			# other run): one reload, which must then be ready; recorded in the run's measurements.
+			record(f"{path}: not ready in {READY_TIMEOUT // 1000} s on first load; reloaded")
+			self.problems.clear()
+			self.page.reload()
+			self.page.locator(f"{ready} >> visible=true").first.wait_for(timeout=READY_TIMEOUT)
 		self.settle()
 		self.assert_clean(path)
 
