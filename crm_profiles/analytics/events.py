@@ -36,9 +36,7 @@ def schedule_recompute(customer: str, source: str = "Sales Order") -> None:
 	# The settings are read after the commit, with the rest of the configuration in one query, rather
 	# than inside the submit's transaction.
 	if frappe.flags.in_test:
-		config = figures.load_config()
-		if follows(config, source):
-			figures.recompute_customer(customer, config)
+		recompute_if_followed(customer, source)
 		return
 	pending = frappe.local.flags.setdefault("crm_profiles_pending_customers", set())
 	if (customer, source) in pending:
@@ -47,15 +45,22 @@ def schedule_recompute(customer: str, source: str = "Sales Order") -> None:
 	frappe.db.after_commit.add(partial(recompute_after_commit, customer, source))
 
 
+def recompute_if_followed(customer: str, source: str) -> bool:
+	"""Recompute the customer's profile when the profiles follow ``source``'s events; True if it did."""
+	config = figures.load_config()
+	if not follows(config, source):
+		return False
+	# Its reads of the profile and the orders are locking reads: no fresh READ COMMITTED transaction is
+	# needed to see orders committed by others since this transaction's first read.
+	figures.recompute_customer(customer, config)
+	return True
+
+
 def recompute_after_commit(customer: str, source: str = "Sales Order") -> None:
 	frappe.local.flags.get("crm_profiles_pending_customers", set()).discard((customer, source))
 	try:
-		config = figures.load_config()
-		if not follows(config, source):
+		if not recompute_if_followed(customer, source):
 			return
-		# Its reads of the profile and the orders are locking reads: no fresh READ COMMITTED transaction
-		# is needed to see orders committed by others since this transaction's first read.
-		figures.recompute_customer(customer, config)
 		frappe.db.sql("commit")
 		frappe.db.begin()
 	except Exception:
