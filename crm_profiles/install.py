@@ -91,7 +91,7 @@ def compute_figures() -> dict:
 	result = full_refresh()
 	frappe.db.commit()
 	click.secho(
-		f"crm_profiles: computed figures and RFM of {result['profiles']} profiles in {time.monotonic() - start:.2f}s",
+		f"crm_profiles: computed figures and RFM ({result['profiles']} profiles changed) in {time.monotonic() - start:.2f}s",
 		fg="green",
 	)
 	return result

@@ -1,29 +1,32 @@
-"""Purchase figures, tier, stage and RFM for profiles: one grouped pass over orders, written back in bulk.
+"""Purchase figures, tier, stage and RFM for profiles: one grouped pass over orders, on the server.
 
-The full refresh and the incremental update on an order event run the same code: ``aggregate`` (one
-grouped SELECT, restricted to a range of customers or to one customer), ``compute`` (pure Python per
-row, no queries) and ``write_back`` (a join UPDATE against a derived table of the new values, 1,000
-profiles per statement). So an incremental update agrees exactly with a full refresh.
+The full refresh and the incremental update on an order event run the same SQL: ``new_values_sql``, one
+SELECT of every new value of a set of profiles (a range of names, or one customer), compiled from the
+configuration: the grouped pass over the orders (``aggregate_sql``), and the rules of ``tiers``,
+``lifecycle`` and ``rfm`` as CASE expressions whose thresholds are parameters. So an incremental update
+agrees exactly with a full refresh.
 
-A full refresh writes only what changed: it reads a digest of each profile's stored values with the lock
-it takes anyway, writes the profiles whose figures, tier, stage or scores differ, and sets the days since
-the last order, which change every night for every buyer, in one statement on the server.
+A full refresh sends no row to Python: the new values go into a temporary table, the changes of tier
+and stage are logged from it, and one UPDATE writes the profiles where any value differs. The scoring
+pass (``rescore``) reads the quintile cut points at their ranks and rescores in one UPDATE. The
+incremental update reads its one row back, writes it, and logs its changes.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 import frappe
 from frappe.utils import add_months, getdate, now_datetime
 
 from crm_profiles.analytics import rfm
-from crm_profiles.analytics.lifecycle import StageRules, lifecycle_stage
-from crm_profiles.analytics.tiers import TierRule, assign_tier, sort_rules
+from crm_profiles.analytics.lifecycle import StageRules
+from crm_profiles.analytics.tiers import TierRule, sort_rules
 
 PROFILE = "Customer Profile"
 CHANGE = "Customer Profile Change"
@@ -225,15 +228,15 @@ def aggregate_sql(config: Config, condition: str = "", previous: bool = False) -
 	in_previous = f"{d} > %(previous_start)s and {d} <= %(window_start)s"
 	previous_columns = (
 		f""", sum({counted} and {in_previous}) as previous_order_count,
-			sum(if({in_previous}, {v}, 0)) as previous_value"""
+			cast(sum(if({in_previous}, {v}, 0)) as decimal(38, 9)) as previous_value"""
 		if previous
 		else ""
 	)
 	return f"""
 		select customer, {first} as first_order_date, {last} as last_order_date,
-			{count} as order_count, sum({v}) as lifetime_value,
+			{count} as order_count, cast(sum({v}) as decimal(38, 9)) as lifetime_value,
 			{window_count} as window_order_count,
-			sum(if({d} > %(window_start)s, {v}, 0)) as window_value{previous_columns}
+			cast(sum(if({d} > %(window_start)s, {v}, 0)) as decimal(38, 9)) as window_value{previous_columns}
 		from {src["table"]}
 		where docstatus = 1 {company} {condition}
 		group by customer"""
@@ -255,14 +258,7 @@ def aggregate(
 ) -> dict:
 	"""{customer: aggregate row}. ``lock`` makes it a locking read: it sees every committed order, and
 	holds them, whatever the transaction's snapshot."""
-	start = window_start(config, today)
-	params = {"window_start": start, "company": config.company}
-	if previous:
-		params["previous_start"] = window_start(config, start)
-	params["left_out"] = tuple(config.left_out) or ("",)
-	converted = [(c, r) for c, r in config.rates.items() if r != 1]
-	for i, (company, rate) in enumerate(converted):
-		params[f"rate_company_{i}"], params[f"rate_{i}"] = company, rate
+	params = aggregate_params(config, today, previous)
 	conditions = []
 	if customer is not None:
 		conditions.append("and customer = %(customer)s")
@@ -279,12 +275,21 @@ def aggregate(
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. Pure computation per profile
+# 2. One customer's figures in Python, for the profile header's live view (the refresh computes
+#    them in SQL, ``new_values_sql``; a test checks that the two agree)
 # ---------------------------------------------------------------------------------------------
 
 
 def _money(value) -> Decimal:
-	return Decimal(str(value or 0)).quantize(MONEY)
+	return Decimal(str(value or 0)).quantize(MONEY, ROUND_HALF_UP)
+
+
+def average(lifetime: Decimal, count: int) -> Decimal:
+	"""``lifetime / count`` rounded half away from zero to 9 places, exactly as ``new_values_sql`` does:
+	on whole units of 10^-9, with integers."""
+	units = int(lifetime.scaleb(9))
+	whole = (2 * abs(units) + count) // (2 * count)
+	return Decimal(whole if units >= 0 else -whole).scaleb(-9).quantize(MONEY)
 
 
 def compute_figures(agg: dict | None, today: date) -> dict:
@@ -309,28 +314,9 @@ def compute_figures(agg: dict | None, today: date) -> dict:
 		"days_since_last_order": max((today - last).days, 0),
 		"order_count": count,
 		"lifetime_value": lifetime,
-		"average_order_value": (lifetime / count).quantize(MONEY),
+		"average_order_value": average(lifetime, count),
 		"window_order_count": int(agg.window_order_count or 0),
 		"window_value": _money(agg.window_value),
-	}
-
-
-def compute_rules(figures: dict, current: dict, config: Config, today: date) -> dict:
-	"""Tier (kept when locked) and lifecycle stage from the figures."""
-	tier = current.get("tier") if current.get("tier_locked") else assign_tier(figures, config.tiers, today)
-	stage = lifecycle_stage(figures, config.stage_rules, today, tier_is_loyal=tier in config.loyal_tiers)
-	return {"tier": tier, "lifecycle_stage": stage}
-
-
-def compute_scores(figures: dict, cuts: dict) -> dict:
-	r, f, m = rfm.rfm_scores(
-		figures["order_count"], figures["days_since_last_order"], figures["lifetime_value"], cuts
-	)
-	return {
-		"recency_score": r,
-		"frequency_score": f,
-		"monetary_score": m,
-		"rfm_segment": rfm.segment(r, f, m) or None,
 	}
 
 
@@ -385,23 +371,6 @@ def write_back(rows: list[dict], columns: tuple[str, ...]) -> None:
 		frappe.db.sql(
 			f"update `tabCustomer Profile` p join ({derived}) v on v.`name` = p.`name` set {assignments}"
 		)
-
-
-def stored_digest_sql(columns: tuple[str, ...]) -> str:
-	"""An SQL expression of a profile's stored values in ``columns`` as one string, compared with
-	``digest`` of the new values: the refresh reads one column per profile instead of twenty (reading
-	rows is most of its time), and writes only the profiles whose values changed."""
-	return "concat_ws('|', " + ", ".join(f"ifnull(`{c}`, '~')" for c in columns) + ")"
-
-
-def digest(row: dict, columns: tuple[str, ...]) -> str:
-	"""The new values as MariaDB prints the stored ones: dates ISO, Decimals (9 places, as the Currency
-	columns hold them) without exponent, NULL as ``~``. A value printed differently only makes the row
-	look changed, so it is written: never a change missed."""
-	return "|".join(_DIGEST.get(type(row[c]), str)(row[c]) for c in columns)
-
-
-_DIGEST = {type(None): lambda v: "~", Decimal: _decimal_text, bool: lambda v: str(int(v))}
 
 
 def log_changes(changes: list[tuple], reason: str = "Rule") -> None:
@@ -470,92 +439,310 @@ def rule_changes(name: str, current: dict, new: dict) -> list[tuple]:
 # ---------------------------------------------------------------------------------------------
 
 
-def refresh_range(
-	config: Config, today: date, lo: str | None = None, hi: str | None = None, score: bool = False
-) -> int:
-	"""Figures, tier and stage for profiles with ``lo <= name < hi``; scores are set by ``rescore``.
-
-	With ``score`` (a single range over every profile) the scores are computed from the rows in hand,
-	as ``rescore`` would, and written in the same statements.
-
-	The chunk's profiles are locked first, so an order submitted meanwhile waits and recomputes after
-	this chunk commits; nothing written by an incremental update is overwritten with older figures.
-	"""
-	params, conditions = {}, []
-	if lo is not None:
-		conditions.append("name >= %(lo)s")
-		params["lo"] = lo
-	if hi is not None:
-		conditions.append("name < %(hi)s")
-		params["hi"] = hi
-	where = ("where " + " and ".join(conditions)) if conditions else ""
-	# Days since the last order change every night for every buyer: one statement on the server sets
-	# them (``set_days_since``); the rows written from here are those where anything else changed.
-	digested = (*(c for c in FIGURE_FIELDS if c != DAYS), CURRENCY_FIELD, *(SCORE_FIELDS if score else ()))
-	profiles = frappe.db.sql(
-		f"""select name, tier, tier_locked, lifecycle_stage, {stored_digest_sql(digested)} as stored
-		from `tabCustomer Profile` {where} for update""",
-		params,
-		as_dict=True,
-	)
-	if not profiles:
-		return 0
-	figures_by_customer = aggregate(config, today, lo=lo, hi=hi)
-	now = now_datetime()
-	rows, changes = [], []
-	for current in profiles:
-		figures = compute_figures(figures_by_customer.get(current.name), today)
-		rules = compute_rules(figures, current, config, today)
-		rows.append(
-			{
-				"name": current.name,
-				**figures,
-				**rules,
-				"figures_updated_on": now,
-				CURRENCY_FIELD: config.currency,
-			}
-		)
-		changes += rule_changes(current.name, current, rules)
-	columns = (*FIGURE_FIELDS, *RULE_FIELDS, "figures_updated_on", CURRENCY_FIELD)
-	if score:
-		cuts = set_cut_points(
-			config, [(r["order_count"], r["days_since_last_order"], r["lifetime_value"]) for r in rows]
-		)
-		for row in rows:
-			row.update(compute_scores(row, cuts))
-		columns = (*columns, *SCORE_FIELDS)
-	stored = {p.name: (p.stored, p.tier or None, p.lifecycle_stage) for p in profiles}
-	changed = [
-		row
-		for row in rows
-		if stored[row["name"]] != (digest(row, digested), row["tier"] or None, row["lifecycle_stage"])
-	]
-	write_back(changed, columns)
-	set_days_since(today, conditions, params)
-	log_changes(changes)
-	return len(profiles)
-
-
+NEW_VALUES = "crm_profiles_new_values"  # the refresh's temporary table
 DAYS = "days_since_last_order"
-# compute_figures' days since the last order, in SQL: 0 without orders, never negative
+# the days since the last order, as ``new_values_sql`` computes them, from a profile's last order date
 DAYS_SQL = "if(last_order_date is null, 0, greatest(datediff(%(today)s, last_order_date), 0))"
 
 
-def set_days_since(today: date, conditions: list[str], params: dict) -> None:
-	"""Set ``days_since_last_order`` as ``compute_figures`` does, on the profiles of the range where it
-	differs (after the changed rows were written, so it agrees with their new last order dates)."""
-	where = " and ".join([*conditions, f"`{DAYS}` <> {DAYS_SQL}"])
+def refresh_range(
+	config: Config, today: date, lo: str | None = None, hi: str | None = None, score: bool = False
+) -> int:
+	"""Figures, tier and stage for profiles with ``lo <= name < hi``, on the server; returns how many
+	profiles changed other than by the calendar. Scores: ``rescore``, or here with ``score``.
+
+	1. The range's profiles are locked (an order submitted meanwhile waits and recomputes after this
+	range commits, so nothing written by an incremental update is overwritten with older figures). One
+	grouped pass over the range's orders computes every profile's new values; the profiles where
+	anything but the days since the last order differs go into a temporary table, their old tier and
+	stage beside the new.
+	2. The changes of tier and stage are logged from it, and one join UPDATE writes those profiles.
+	3. The days since the last order, which move every night for every buyer, are set by one UPDATE on
+	the server; with ``score`` (one range over every profile) the same UPDATE sets the RFM scores from
+	quintile cut points read from the stored figures and the new days, as ``rescore`` would.
+
+	No profile row crosses to Python.
+	"""
+	params, conditions = {}, []
+	if lo is not None:
+		conditions.append("p.name >= %(lo)s")
+		params["lo"] = lo
+	if hi is not None:
+		conditions.append("p.name < %(hi)s")
+		params["hi"] = hi
+	orders = " ".join(f"and {c.replace('p.name', 'customer')}" for c in conditions)
+	where = " and ".join(conditions) or "1 = 1"
+	# The lock first, in a statement of its own: locking rows inside the grouped SELECT costs twice as much.
 	frappe.db.sql(
-		f"""update `tabCustomer Profile` set `{DAYS}` = {DAYS_SQL}, figures_updated_on = %(now)s
+		f"select count(*) from (select name from `tabCustomer Profile` p where {where} for update) x", params
+	)
+	sql, values = new_values_sql(config, today, where, orders, params)
+	columns = (*(c for c in FIGURE_FIELDS if c != DAYS), *RULE_FIELDS, CURRENCY_FIELD)
+	differs = " or ".join(f"not (s.`{c}` <=> n.`{c}`)" for c in columns)
+	_temporary(f"drop temporary table if exists {NEW_VALUES}")
+	changed = _temporary(
+		# One grouped pass over all the range's orders: without split materialisation MariaDB would
+		# run the aggregate once per profile ("LATERAL DERIVED"), through the customer index.
+		"set statement optimizer_switch = 'split_materialized=off' for "
+		f"""create temporary table {NEW_VALUES} (primary key (name))
+		select n.* from ({sql}) n join `tabCustomer Profile` s on s.name = n.name where {differs}""",
+		values,
+	)
+	try:
+		if changed:
+			log_rule_changes(NEW_VALUES)
+			frappe.db.sql(
+				f"""update `tabCustomer Profile` p join {NEW_VALUES} n on n.name = p.name
+				set {", ".join(f"p.`{c}` = n.`{c}`" for c in (*columns, DAYS))},
+					p.figures_updated_on = %(now)s""",
+				{"now": now_datetime()},
+			)
+	finally:
+		_temporary(f"drop temporary table if exists {NEW_VALUES}")
+	set_days_and_scores(config, today, conditions, params, score)
+	return changed
+
+
+def set_days_and_scores(
+	config: Config, today: date, conditions: list[str], params: dict, score: bool
+) -> None:
+	"""Set the days since the last order on the profiles of the range where they differ (and, with
+	``score``, the scores), in one UPDATE on the server, after the changed rows were written."""
+	params = {**params, "today": today, "now": now_datetime()}
+	columns = {DAYS: DAYS_SQL}
+	if score:
+		cuts = set_cut_points(config, days=DAYS_SQL, params=params)
+		columns.update(score_sql(cuts, params, "p", days=DAYS_SQL))
+		columns["rfm_segment"] = segment_sql(params, *(columns[k] for k in SCORE_FIELDS[:3]))
+	differs = " or ".join(f"not (p.`{c}` <=> {expr})" for c, expr in columns.items())
+	where = " and ".join([*conditions, f"({differs})"])
+	frappe.db.sql(
+		f"""update `tabCustomer Profile` p
+		set {", ".join(f"p.`{c}` = {expr}" for c, expr in columns.items())}, p.figures_updated_on = %(now)s
 		where {where}""",
-		{**params, "today": today, "now": now_datetime()},
+		params,
 	)
 
 
-def set_cut_points(config: Config, rows: list[tuple]) -> dict:
-	"""Quintile cut points from (order_count, days, lifetime_value) of every profile, stored in the settings."""
+def _temporary(sql: str, params: dict | None = None) -> int:
+	"""CREATE or DROP of a TEMPORARY table, through the connection's cursor.
+
+	Neither ends the transaction in MariaDB (a temporary table is private to its connection), but
+	Frappe's implicit-commit guard refuses every CREATE and DROP once the transaction has written, so
+	they bypass ``frappe.db.sql``. The SQL is built here from fixed fragments; values are parameters.
+	"""
+	if not frappe.db._conn:
+		frappe.db.connect()
+	return frappe.db._cursor.execute(sql, params)
+
+
+# ---------------------------------------------------------------------------------------------
+# The new values in SQL: the same rules as ``tiers``, ``lifecycle`` and ``rfm`` (a test checks them
+# against those pure definitions), compiled from the configuration into one SELECT.
+# ---------------------------------------------------------------------------------------------
+
+
+def new_values_sql(
+	config: Config,
+	today: date,
+	profiles: str,
+	orders: str,
+	params: dict,
+	lock_orders: bool = False,
+	lock_profiles: bool = False,
+	scores: bool = False,
+) -> tuple[str, dict]:
+	"""(SELECT of every new value of the profiles matching ``profiles``, its parameters).
+
+	``profiles`` is a condition on the profile table ``p``, ``orders`` the same restriction on the
+	orders' ``customer`` (both made here, never from input). Columns: name, old_tier, old_stage, the
+	figures, tier, lifecycle_stage, the currency and, with ``scores``, the RFM scores and segment from
+	the stored cut points. ``lock`` reads the orders with a locking read: the latest committed ones.
+	"""
+	values = {**params, **aggregate_params(config, today), "today": today, "currency": config.currency}
+	aggregate = aggregate_sql(config, orders) + (" lock in share mode" if lock_orders else "")
+	has = "ifnull(a.order_count, 0) > 0"
+	figures_sql = f"""select p.name, p.tier as old_tier, p.tier_locked, p.lifecycle_stage as old_stage,
+		case when {has} then a.first_order_date end as first_order_date,
+		case when {has} then a.last_order_date end as last_order_date,
+		case when {has} then greatest(datediff(%(today)s, a.last_order_date), 0) else 0 end
+			as days_since_last_order,
+		cast(ifnull(a.order_count, 0) as signed) as order_count,
+		cast(ifnull(a.lifetime_value, 0) as decimal(21, 9)) as lifetime_value,
+		case when {has} then {average_sql("ifnull(a.lifetime_value, 0)", "a.order_count")} else 0 end
+			as average_order_value,
+		cast(ifnull(a.window_order_count, 0) as signed) as window_order_count,
+		cast(ifnull(a.window_value, 0) as decimal(21, 9)) as window_value
+		from `tabCustomer Profile` p left join ({aggregate}) a on a.customer = p.name
+		where {profiles}{" for update" if lock_profiles else ""}"""
+	tier = tier_sql(config, values)
+	with_tier = (
+		f"select f.*, case when f.tier_locked then f.old_tier else {tier} end as tier from ({figures_sql}) f"
+	)
+	stage = stage_sql(config, values)
+	columns = f"t.*, {stage} as lifecycle_stage, %(currency)s as `{CURRENCY_FIELD}`"
+	if scores:
+		columns += ", " + ", ".join(
+			f"{expr} as {name}" for name, expr in score_sql(config.cuts, values, "t").items()
+		)
+	sql = f"select {columns} from ({with_tier}) t"
+	if scores:
+		segment = segment_sql(values)
+		sql = f"select s.*, {segment} as rfm_segment from ({sql}) s"
+	return sql, values
+
+
+def average_sql(lifetime: str, count: str) -> str:
+	"""``average``: lifetime / count rounded half away from zero to 9 places, exactly, on whole units of
+	10^-9 (a decimal division alone would round twice: to 13 places, then to 9)."""
+	units = f"({lifetime} * 1000000000)"
+	return f"sign({units}) * truncate((2 * abs({units}) + {count}) / (2 * {count}), 0) * 0.000000001"
+
+
+def aggregate_params(config: Config, today: date, previous: bool = False) -> dict:
+	start = window_start(config, today)
+	params = {"window_start": start, "company": config.company, "left_out": tuple(config.left_out) or ("",)}
+	if previous:
+		params["previous_start"] = window_start(config, start)
+	converted = [(c, r) for c, r in config.rates.items() if r != 1]
+	for i, (company, rate) in enumerate(converted):
+		params[f"rate_company_{i}"], params[f"rate_{i}"] = company, rate
+	return params
+
+
+MONTHS_SQL = """greatest((year(%(today)s) - year({first})) * 12 + month(%(today)s) - month({first})
+	- (dayofmonth(%(today)s) < dayofmonth({first})), 0)"""
+
+
+def tier_sql(config: Config, params: dict, f: str = "f") -> str:
+	"""``tiers.assign_tier`` as a CASE over the figures of ``f``: the first rule (highest rank) that holds."""
+	whens = []
+	for i, rule in enumerate(config.tiers):
+		held = []
+		if rule.min_window_value:
+			params[f"tier_value_{i}"] = float(rule.min_window_value)
+			held.append(f"cast({f}.window_value as double) >= %(tier_value_{i})s")
+		if rule.min_order_count:
+			params[f"tier_orders_{i}"] = int(rule.min_order_count)
+			held.append(f"{f}.window_order_count >= %(tier_orders_{i})s")
+		if rule.min_tenure_months:
+			params[f"tier_months_{i}"] = int(rule.min_tenure_months)
+			months = MONTHS_SQL.format(first=f"{f}.first_order_date")
+			held.append(f"{f}.first_order_date is not null and {months} >= %(tier_months_{i})s")
+		if rule.max_days_since_last_order:
+			params[f"tier_days_{i}"] = int(rule.max_days_since_last_order)
+			held.append(f"{f}.order_count > 0 and {f}.days_since_last_order <= %(tier_days_{i})s")
+		params[f"tier_{i}"] = rule.name
+		whens.append(f"when {' and '.join(held) or '1 = 1'} then %(tier_{i})s")
+	return f"case {' '.join(whens)} end" if whens else "null"
+
+
+def stage_sql(config: Config, params: dict, t: str = "t") -> str:
+	"""``lifecycle.lifecycle_stage`` as a CASE over the figures and tier of ``t``."""
+	rules = config.stage_rules
+	params.update(
+		stage_new_days=rules.new_days,
+		stage_loyal_orders=rules.loyal_orders,
+		stage_at_risk_days=rules.at_risk_days,
+		stage_churned_days=rules.churned_days,
+		loyal_tiers=tuple(sorted(config.loyal_tiers)) or ("",),
+	)
+	loyal_by_orders = f"{t}.window_order_count >= %(stage_loyal_orders)s" if rules.loyal_orders else "0"
+	return f"""case when {t}.order_count = 0 then 'Prospect'
+		when {t}.days_since_last_order > %(stage_churned_days)s then 'Churned'
+		when {t}.days_since_last_order > %(stage_at_risk_days)s then 'At Risk'
+		when {t}.tier in %(loyal_tiers)s or {loyal_by_orders} then 'Loyal'
+		when datediff(%(today)s, {t}.first_order_date) <= %(stage_new_days)s then 'New'
+		else 'Active' end"""
+
+
+def score_sql(cuts: dict, params: dict, t: str, days: str | None = None) -> dict[str, str]:
+	"""``rfm.rfm_scores`` over the columns of ``t`` (the days: ``days`` when given, an expression):
+	{score field: expression}; 0 without cut points."""
+	if not complete(cuts):
+		return {"recency_score": "0", "frequency_score": "0", "monetary_score": "0"}
+	counted = {}
+	for measure, column in (
+		("recency", days or f"{t}.days_since_last_order"),
+		("frequency", f"{t}.order_count"),
+		("monetary", f"cast({t}.lifetime_value as double)"),
+	):
+		terms = []
+		for i, cut in enumerate(cuts[measure]):
+			params[f"{measure}_cut_{i}"] = float(cut)
+			terms.append(f"({column} > %({measure}_cut_{i})s)")
+		counted[measure] = " + ".join(terms) or "0"
+	scored = f"{t}.order_count > 0"
+	return {
+		"recency_score": f"case when {scored} then 5 - ({counted['recency']}) else 0 end",
+		"frequency_score": f"case when {scored} then 1 + {counted['frequency']} else 0 end",
+		"monetary_score": f"case when {scored} then 1 + {counted['monetary']} else 0 end",
+	}
+
+
+def segment_sql(
+	params: dict, r: str = "recency_score", f: str = "frequency_score", m: str = "monetary_score"
+) -> str:
+	"""``rfm.segment``: the segment map read at (R, the rounded-up mean of F and M); NULL when unscored."""
+	labels = [rfm.SEGMENT_MAP[score][fm] for score in (1, 2, 3, 4, 5) for fm in range(5)]
+	for i, label in enumerate(labels):
+		params[f"segment_{i}"] = label
+	choices = ", ".join(f"%(segment_{i})s" for i in range(len(labels)))
+	return f"case when {r} > 0 and {f} > 0 and {m} > 0 then elt(({r} - 1) * 5 + ({f} + {m} + 1) div 2, {choices}) end"
+
+
+def log_rule_changes(table: str) -> None:
+	"""Log each change of tier and stage between ``old_*`` and the new values of ``table``, in SQL, as
+	``rule_changes`` does for one profile (the table's name is fixed by the caller, never input)."""
+	now, user = now_datetime(), frappe.session.user or "Administrator"
+	for kind, old, new, changed in (
+		("Tier", "old_tier", "tier", "not (nullif(n.old_tier, '') <=> nullif(n.tier, ''))"),
+		(
+			"Lifecycle Stage",
+			"old_stage",
+			"lifecycle_stage",
+			"ifnull(nullif(n.old_stage, ''), 'Prospect') <> n.lifecycle_stage",
+		),
+	):
+		frappe.db.sql(
+			f"""insert into `tabCustomer Profile Change` (name, creation, modified, owner, modified_by,
+				docstatus, idx, customer_profile, customer, change_type, from_value, to_value, changed_on,
+				reason, changed_by)
+			select left(md5(concat(uuid(), n.name, %(kind)s)), 12), %(now)s, %(now)s, %(user)s, %(user)s,
+				0, 0, n.name, n.name, %(kind)s, ifnull(n.`{old}`, ''), ifnull(n.`{new}`, ''), %(now)s, 'Rule',
+				%(user)s
+			from {table} n where {changed}""",
+			{"kind": kind, "now": now, "user": user},
+		)
+
+
+def cut_points(days: str = DAYS, params: dict | None = None) -> dict:
+	"""``rfm.cut_points_from`` over every profile, in SQL: the values at the nearest ranks. ``days``: the
+	days since the last order (a column, or ``DAYS_SQL`` with ``params``: fixed SQL, never input)."""
+	n = frappe.db.sql("select count(*) from `tabCustomer Profile` where order_count > 0")[0][0]
+	if not n:
+		return {"frequency": (), "recency": (), "monetary": ()}
+	ranks = [max(math.ceil(k * n / 5), 1) for k in (1, 2, 3, 4)]
+	rows = frappe.db.sql(
+		f"""select f_rank, order_count, r_rank, days, m_rank, lifetime_value from (
+			select order_count, {days} as days, lifetime_value,
+				row_number() over (order by order_count) as f_rank,
+				row_number() over (order by {days}) as r_rank,
+				row_number() over (order by lifetime_value) as m_rank
+			from `tabCustomer Profile` where order_count > 0) ranked
+		where f_rank in %(ranks)s or r_rank in %(ranks)s or m_rank in %(ranks)s""",
+		{**(params or {}), "ranks": tuple(ranks)},
+	)
+	at = {"frequency": {}, "recency": {}, "monetary": {}}
+	for f_rank, count, r_rank, days_, m_rank, value in rows:
+		at["frequency"][f_rank], at["recency"][r_rank], at["monetary"][m_rank] = count, days_, value
+	return {measure: tuple(float(values[k]) for k in ranks) for measure, values in at.items()}
+
+
+def set_cut_points(config: Config, days: str = DAYS, params: dict | None = None) -> dict:
+	"""Quintile cut points of every profile with orders, stored in the settings (fixed thresholds: kept)."""
 	if config.rfm_mode != "Fixed Thresholds":
-		config.cuts = rfm.cut_points_from(rows)
+		config.cuts = cut_points(days, params)
 		frappe.db.set_single_value(SETTINGS, "rfm_cut_points", json.dumps(config.cuts), update_modified=False)
 	return config.cuts
 
@@ -564,63 +751,69 @@ def rescore(config: Config) -> int:
 	"""Set R, F, M and the segment on every profile, from cut points over all customers with orders.
 
 	Quintile cut points are recomputed here and stored in CRM Profile Settings, where the incremental
-	update reads them. Only profiles whose scores change are written.
+	update reads them. One UPDATE on the server writes the profiles whose scores change.
 	"""
-	rows = frappe.db.sql(
-		"""select name, order_count, days_since_last_order, lifetime_value,
-			recency_score, frequency_score, monetary_score, rfm_segment
-		from `tabCustomer Profile`""",
-		as_dict=True,
+	cuts = set_cut_points(config)
+	params = {}
+	scores = score_sql(cuts, params, "p")
+	segment = segment_sql(
+		params, *(scores[k] for k in ("recency_score", "frequency_score", "monetary_score"))
 	)
-	cuts = set_cut_points(config, [(r.order_count, r.days_since_last_order, r.lifetime_value) for r in rows])
-	changed = []
-	for r in rows:
-		scores = compute_scores(r, cuts)
-		if any((r[k] or 0) != (scores[k] or 0) for k in SCORE_FIELDS):
-			changed.append({"name": r.name, **scores})
-	write_back(changed, SCORE_FIELDS)
-	return len(changed)
+	scores["rfm_segment"] = segment
+	differs = " or ".join(
+		f"not (p.`{k}` <=> {expr})" if k == "rfm_segment" else f"ifnull(p.`{k}`, 0) <> {expr}"
+		for k, expr in scores.items()
+	)
+	frappe.db.sql(
+		f"""update `tabCustomer Profile` p set {", ".join(f"p.`{k}` = {e}" for k, e in scores.items())}
+		where {differs}""",
+		params,
+	)
+	return frappe.db._cursor.rowcount
 
 
 def recompute_customer(customer: str, config: Config | None = None, today: date | None = None) -> dict | None:
 	"""Recompute one profile from source with the full refresh's SQL, under a lock on the profile row.
 
-	Both reads are locking reads, so they see every committed order whatever the transaction's snapshot:
-	concurrent recomputes of one customer serialise on the profile row, and the last reads every order.
-	Scores use the cut points of the last full refresh (or the fixed thresholds).
+	One statement locks the profile and computes its new values, reading the customer's orders with a
+	locking read, so it sees every committed order whatever the transaction's snapshot: concurrent
+	recomputes of one customer serialise on the profile row, and the last reads every order. Scores use
+	the cut points of the last full refresh (or the fixed thresholds).
 	"""
-	current = frappe.db.sql(
-		"select name, tier, tier_locked, lifecycle_stage from `tabCustomer Profile` where name = %s for update",
-		customer,
-		as_dict=True,
-	)
-	if not current:
-		return None
-	current = current[0]
 	config = config or load_config()
 	today = today or getdate()
-	figures = compute_figures(aggregate(config, today, customer=customer, lock=True).get(customer), today)
-	rules = compute_rules(figures, current, config, today)
-	row = {
-		"name": customer,
-		**figures,
-		**rules,
-		**compute_scores(figures, config.cuts),
-		"figures_updated_on": now_datetime(),
-		CURRENCY_FIELD: config.currency,
-	}
+	sql, params = new_values_sql(
+		config,
+		today,
+		"p.name = %(customer)s",
+		"and customer = %(customer)s",
+		{"customer": customer},
+		lock_orders=True,
+		lock_profiles=True,
+		scores=True,
+	)
+	rows = frappe.db.sql(sql, params, as_dict=True)
+	if not rows:
+		return None
+	new = rows[0]
+	row = {k: new[k] for k in ("name", *FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, CURRENCY_FIELD)}
+	row["figures_updated_on"] = now_datetime()
 	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on", CURRENCY_FIELD))
-	log_changes(rule_changes(customer, current, rules))
-	if figures["order_count"] and not has_cut_points(config):
+	log_changes(rule_changes(customer, {"tier": new.old_tier, "lifecycle_stage": new.old_stage}, row))
+	if row["order_count"] and not has_cut_points(config):
 		# The site's first order (no full refresh has seen one yet): compute the cut points now, so this
 		# customer is not left at R = F = M = 0 until the nightly refresh.
 		rescore(config)
-		row.update(compute_scores(figures, config.cuts))
+		row.update(frappe.db.get_value(PROFILE, customer, list(SCORE_FIELDS), as_dict=True) or {})
 	return row
 
 
 def has_cut_points(config: Config) -> bool:
-	return all(config.cuts.get(k) for k in ("recency", "frequency", "monetary"))
+	return complete(config.cuts)
+
+
+def complete(cuts: dict) -> bool:
+	return all(cuts.get(k) for k in ("recency", "frequency", "monetary"))
 
 
 def chunk_bounds(chunk_size: int) -> list[tuple[str | None, str | None]]:

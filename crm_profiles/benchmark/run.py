@@ -12,7 +12,7 @@ from frappe.utils import add_days, add_months, getdate
 
 from crm_profiles.analytics import indexes
 from crm_profiles.analytics.api import at_risk_rows
-from crm_profiles.analytics.refresh import full_refresh
+from crm_profiles.analytics.refresh import full_refresh, start_fresh_transaction
 from crm_profiles.benchmark.seed import PREFIX
 
 FLOOR_SQL = """select customer, min(transaction_date), max(transaction_date), count(*), sum(base_net_total),
@@ -46,11 +46,13 @@ class Nights:
 
 	def __call__(self) -> None:
 		self.night += 1
+		start_fresh_transaction()  # as each part of the nightly job runs: READ COMMITTED
 		full_refresh(today=add_days(getdate(), self.night))
 		frappe.db.commit()
 
 
 def refresh_and_commit() -> None:
+	start_fresh_transaction()
 	full_refresh()
 	frappe.db.commit()
 
