@@ -440,6 +440,12 @@ def rule_changes(name: str, current: dict, new: dict) -> list[tuple]:
 
 
 NEW_VALUES = "crm_profiles_new_values"  # the refresh's temporary table
+# Text made of literals (the stage, the currency) would take the connection's collation, which on some
+# sites differs from the tables' (utf8mb4_general_ci against utf8mb4_unicode_ci on Frappe 16): declared
+# here, those columns take the database's, the tables' own, and compare with the profile's columns.
+NEW_VALUES_COLUMNS = (
+	f"primary key (name), tier varchar(140), lifecycle_stage varchar(140), {CURRENCY_FIELD} varchar(140)"
+)
 DAYS = "days_since_last_order"
 # the days since the last order, as ``new_values_sql`` computes them, from a profile's last order date
 DAYS_SQL = "if(last_order_date is null, 0, greatest(datediff(%(today)s, last_order_date), 0))"
@@ -484,7 +490,7 @@ def refresh_range(
 		# One grouped pass over all the range's orders: without split materialisation MariaDB would
 		# run the aggregate once per profile ("LATERAL DERIVED"), through the customer index.
 		"set statement optimizer_switch = 'split_materialized=off' for "
-		f"""create temporary table {NEW_VALUES} (primary key (name))
+		f"""create temporary table {NEW_VALUES} ({NEW_VALUES_COLUMNS})
 		select n.* from ({sql}) n join `tabCustomer Profile` s on s.name = n.name where {differs}""",
 		values,
 	)
