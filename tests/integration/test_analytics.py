@@ -378,7 +378,7 @@ def test_full_refresh_is_idempotent_and_scores_every_customer_with_orders():
 
 @pytest.mark.parametrize("chunk_size", [None, 3], ids=["single-pass", "chunked"])
 def test_a_refresh_writes_only_what_changed_and_corrects_any_stored_value(chunk_size):
-	"""The refresh compares a digest of the stored values with the new ones: an unchanged profile keeps
+	"""The refresh compares the stored values with the new ones on the server: an unchanged profile keeps
 	its row (and ``figures_updated_on``), any stored value that is wrong is written again, and the days
 	since the last order move with the calendar."""
 	rng = random.Random(13)
