@@ -6,10 +6,11 @@ configuration: the grouped pass over the orders (``aggregate_sql``), and the rul
 ``lifecycle`` and ``rfm`` as CASE expressions whose thresholds are parameters. So an incremental update
 agrees exactly with a full refresh.
 
-A full refresh sends no row to Python: the new values go into a temporary table, the changes of tier
-and stage are logged from it, and one UPDATE writes the profiles where any value differs. The scoring
-pass (``rescore``) reads the quintile cut points at their ranks and rescores in one UPDATE. The
-incremental update reads its one row back, writes it, and logs its changes.
+A full refresh sends no row to Python: the profiles whose values changed (other than by the calendar)
+go into a temporary table, the changes of tier and stage are logged from it, one UPDATE writes those
+profiles, and one more sets every buyer's days since the last order. The scoring pass (``rescore``)
+reads the quintile cut points at their ranks and rescores in one UPDATE. The incremental update reads
+its one row back, writes it, and logs its changes.
 """
 
 from __future__ import annotations
@@ -518,8 +519,7 @@ def set_days_and_scores(
 	columns = {DAYS: DAYS_SQL}
 	if score:
 		cuts = set_cut_points(config, days=DAYS_SQL, params=params)
-		columns.update(score_sql(cuts, params, "p", days=DAYS_SQL))
-		columns["rfm_segment"] = segment_sql(params, *(columns[k] for k in SCORE_FIELDS[:3]))
+		columns.update(score_columns(cuts, params, "p", days=DAYS_SQL))
 	differs = " or ".join(f"not (p.`{c}` <=> {expr})" for c, expr in columns.items())
 	where = " and ".join([*conditions, f"({differs})"])
 	frappe.db.sql(
@@ -686,6 +686,13 @@ def score_sql(cuts: dict, params: dict, t: str, days: str | None = None) -> dict
 	}
 
 
+def score_columns(cuts: dict, params: dict, t: str, days: str | None = None) -> dict[str, str]:
+	"""``score_sql`` and the segment read from those scores: {field: expression} for all of SCORE_FIELDS."""
+	scores = score_sql(cuts, params, t, days)
+	scores["rfm_segment"] = segment_sql(params, *(scores[k] for k in SCORE_FIELDS[:3]))
+	return scores
+
+
 def segment_sql(
 	params: dict, r: str = "recency_score", f: str = "frequency_score", m: str = "monetary_score"
 ) -> str:
@@ -761,11 +768,7 @@ def rescore(config: Config) -> int:
 	"""
 	cuts = set_cut_points(config)
 	params = {}
-	scores = score_sql(cuts, params, "p")
-	segment = segment_sql(
-		params, *(scores[k] for k in ("recency_score", "frequency_score", "monetary_score"))
-	)
-	scores["rfm_segment"] = segment
+	scores = score_columns(cuts, params, "p")
 	differs = " or ".join(
 		f"not (p.`{k}` <=> {expr})" if k == "rfm_segment" else f"ifnull(p.`{k}`, 0) <> {expr}"
 		for k, expr in scores.items()
@@ -806,7 +809,7 @@ def recompute_customer(customer: str, config: Config | None = None, today: date 
 	row["figures_updated_on"] = now_datetime()
 	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on", CURRENCY_FIELD))
 	log_changes(rule_changes(customer, {"tier": new.old_tier, "lifecycle_stage": new.old_stage}, row))
-	if row["order_count"] and not has_cut_points(config):
+	if row["order_count"] and not complete(config.cuts):
 		# The site's first order (no full refresh has seen one yet): compute the cut points now, so this
 		# customer is not left at R = F = M = 0 until the nightly refresh.
 		rescore(config)
@@ -814,11 +817,8 @@ def recompute_customer(customer: str, config: Config | None = None, today: date 
 	return row
 
 
-def has_cut_points(config: Config) -> bool:
-	return complete(config.cuts)
-
-
 def complete(cuts: dict) -> bool:
+	"""Cut points for all three measures (none before the site's first scored refresh)."""
 	return all(cuts.get(k) for k in ("recency", "frequency", "monetary"))
 
 

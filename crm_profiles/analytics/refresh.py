@@ -40,8 +40,8 @@ def full_refresh(today: date | str | None = None, chunk_size: int | None = None)
 		profiles = figures.refresh_range(config, today, score=True)
 		frappe.db.set_single_value(SETTINGS, "last_full_refresh_on", now_datetime(), update_modified=False)
 		return {"profiles": profiles, "chunks": 1}
-	bounds = figures.chunk_bounds(chunk_size)
 	profiles = 0
+	bounds = figures.chunk_bounds(chunk_size)
 	for lo, hi in bounds:
 		profiles += figures.refresh_range(config, today, lo, hi)
 	rescored = figures.rescore(config)
