@@ -23,11 +23,28 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 	help="analytics: figures and reports; apply: segments and recommendations; imports: Data Import rates; "
 	"sheets: the customer sheet import; workers: the full refresh shared by 1 and 2 RQ workers",
 )
+@click.option(
+	"--time-box",
+	type=click.FloatRange(1, 7200),
+	default=600,
+	help="Seconds after which ERPNext's reports are stopped (printed as > N)",
+)
 @click.option("--import-rows", type=int, default=2000, help="Rows per Data Import measurement (e.g. 10000)")
 @click.option("--sheet-rows", type=int, default=10_000, help="Rows of the customer sheet measurement")
 @pass_context
 def crm_profiles_benchmark(
-	context, size, customers, orders, sample, rounds, reseed, skip_slow, part, import_rows, sheet_rows
+	context,
+	size,
+	customers,
+	orders,
+	sample,
+	rounds,
+	reseed,
+	skip_slow,
+	part,
+	time_box,
+	import_rows,
+	sheet_rows,
 ):
 	"""Seed a synthetic dataset into a BENCHMARK site and time analytics side by side (never on production)."""
 	import frappe
@@ -53,7 +70,9 @@ def crm_profiles_benchmark(
 				seed.clear()
 			seed.seed(customers, orders, company, echo=click.echo)
 		if part in ("all", "analytics"):
-			run.run(company, sample=sample, rounds=rounds, skip_slow=skip_slow, echo=click.echo)
+			run.run(
+				company, sample=sample, rounds=rounds, skip_slow=skip_slow, time_box=time_box, echo=click.echo
+			)
 		if part in ("all", "apply"):
 			apply.run(echo=click.echo)
 		if part in ("all", "imports"):
