@@ -198,6 +198,22 @@ def link(value: Any, field: str) -> str | None:
 	return name(value, field, required=False)
 
 
+ROW_LIMITS = ("100", "500", "1000", "5000", "All")
+
+
+def row_limit(value: Any, field: str) -> int | None:
+	"""How many rows a report shows: one of ``ROW_LIMITS`` (a number may come as text or as a number);
+	0 means all of them, empty the report's default."""
+	value = _scalar(value, field)
+	if value is None or value == "":
+		return None
+	if isinstance(value, int) and not isinstance(value, bool):
+		value = str(value)
+	if value not in ROW_LIMITS:
+		fail(field, _("must be one of {0}").format(", ".join(_(o) for o in ROW_LIMITS)))
+	return 0 if value == "All" else int(value)
+
+
 REPORT_FILTERS: dict[str, Callable[[Any, str], Any]] = {
 	# Links: one name each
 	"territory": link,
@@ -229,6 +245,7 @@ REPORT_FILTERS: dict[str, Callable[[Any, str], Any]] = {
 	"stale_days": lambda v, f: integer(v, f, minimum=0, maximum=36500),
 	"months": lambda v, f: integer(v, f, minimum=1, maximum=120),
 	"days": lambda v, f: integer(v, f, minimum=1, maximum=3650),
+	"rows": row_limit,
 }
 
 

@@ -75,6 +75,36 @@ def test_customer_360_rows_and_territory_restriction(world):
 	assert {r["name"] for r in only_ours(rows, world)} == {world["n1"], world["n2"], world["n3"]}
 
 
+def test_customer_360_shows_the_top_rows_and_counts_every_match(world, monkeypatch):
+	from crm_profiles.crm_profiles.report.customer_360 import customer_360
+
+	monkeypatch.setattr(customer_360, "DEFAULT_ROWS", 2)
+	_columns, rows, message, chart, summary = run("Customer 360", {"territory": world["north"]})
+	assert [r["name"] for r in rows] == [world["n1"], world["n2"]]  # the highest lifetime value first
+	figures = {s["label"]: s["value"] for s in summary}
+	assert figures == {"Customers": 3, "Lifetime Value": 8000, "At Risk": 1}  # all three, not the two shown
+	assert "2" in message and "3" in message
+	counts = dict(zip(chart["data"]["labels"], chart["data"]["datasets"][0]["values"], strict=True))
+	assert counts == {"_CRM Test Gold": 1, "_CRM Test Silver": 1, "No Tier": 1}
+
+	_columns, rows, message, *_ = run("Customer 360", {"territory": world["north"], "rows": "All"})
+	assert len(rows) == 3 and message is None
+	_columns, rows, *_ = run("Customer 360", {"territory": world["north"], "rows": 100})
+	assert len(rows) == 3
+
+	as_territory_user(world)  # the totals count only what the user may read
+	_columns, _rows, _message, _chart, summary = run("Customer 360", {"rows": "All"})
+	visible = frappe.get_list(PROFILE, pluck="name", limit_page_length=0)
+	assert {s["label"]: s["value"] for s in summary}["Customers"] == len(visible)
+	assert world["s1"] not in visible
+
+
+@pytest.mark.parametrize("rows", ["7", "0", ["500"], {"a": 1}, "All; drop table x", -1, True])
+def test_customer_360_refuses_a_row_count_it_does_not_offer(rows):
+	with pytest.raises(frappe.ValidationError, match="Rows"):
+		run("Customer 360", {"rows": rows})
+
+
 CUSTOMER_360_DEFAULT = [
 	"name",
 	"tier",
@@ -105,7 +135,7 @@ def test_customer_360_shows_sensitive_details_only_when_asked_and_permitted(worl
 	for filters in ({}, {"show_all_columns": 1}):
 		columns, *_ = run("Customer 360", filters)
 		assert not SENSITIVE & {c["fieldname"] for c in columns}, filters
-	columns, rows, *_ = run("Customer 360", {"show_all_columns": 1, "include_sensitive": 1})
+	columns, rows, *_ = run("Customer 360", {"show_all_columns": 1, "include_sensitive": 1, "rows": "All"})
 	shown = {c["fieldname"] for c in columns}
 	assert {"birthday", "private_notes"} <= shown and "personal_id" not in shown  # only asterisks
 	assert next(r for r in rows if r["name"] == world["n1"])["private_notes"] == "Prefers calls after six"
@@ -127,7 +157,7 @@ def test_customer_360_shows_custom_fields_without_code():
 	try:
 		customer = make_customer().name
 		set_profile(customer, line_id="line-lee-2026")
-		columns, rows, *_ = run("Customer 360", {"show_all_columns": 1})
+		columns, rows, *_ = run("Customer 360", {"show_all_columns": 1, "rows": "All"})
 		assert "line_id" in {c["fieldname"] for c in columns}
 		assert next(r for r in rows if r["name"] == customer)["line_id"] == "line-lee-2026"
 	finally:

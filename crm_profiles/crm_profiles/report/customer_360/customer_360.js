@@ -11,6 +11,20 @@ frappe.query_reports["Customer 360"] = {
 				options: "Customer Segment",
 			},
 			{
+				fieldname: "rows",
+				label: __("Rows"),
+				fieldtype: "Select",
+				// the customers with the highest lifetime value first; the summary counts them all
+				options: [
+					{ value: "100", label: "100" },
+					{ value: "500", label: "500" },
+					{ value: "1000", label: "1,000" },
+					{ value: "5000", label: "5,000" },
+					{ value: "All", label: __("All") },
+				],
+				default: "500",
+			},
+			{
 				fieldname: "show_all_columns",
 				label: __("Show All Columns"),
 				fieldtype: "Check",

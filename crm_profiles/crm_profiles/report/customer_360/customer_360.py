@@ -7,6 +7,10 @@ admin adds through Customize Form appear with no code change). Sensitive details
 permlevel 1: birthday, private notes) are added only when the user also ticks "Include Sensitive
 Details" and may read them. Rows come from frappe.get_list, which applies role permissions, User
 Permissions and any permission_query_conditions, and hides fields the user may not read.
+
+It shows the customers with the highest lifetime value first, 500 of them unless "Rows" asks for more
+(100, 1,000, 5,000 or all): at 100,000 customers all rows are 30 MB to send to a phone. The summary and
+the chart count every customer the filters match, with grouped queries through the same get_list.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import frappe
 from frappe import _
 from frappe.model import no_value_fields, table_fields
 
+from crm_profiles.compat import sql_fn
 from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions, validate_date_range
 
 # The default columns, in reading order.
@@ -33,14 +38,29 @@ DEFAULT_FIELDS = (
 # currency the amounts are in.
 ROW_FIELDS = ("customer_name", "figures_currency")
 WIDTHS = {"lifetime_value": 150, "account_owner": 170, "rfm_segment": 150, "tier": 110}
+DEFAULT_ROWS = 500
+
+
+def row_count(filters: frappe._dict) -> int:
+	"""Rows to show: the "Rows" filter, 0 for all of them."""
+	return DEFAULT_ROWS if filters.rows is None else filters.rows
 
 
 def execute(filters: dict | None = None):
 	filters = as_filters(filters)
 	validate_date_range(filters)
 	columns = get_columns(filters)
-	data = get_data(filters, columns)
-	return columns, data, None, get_chart(data), get_summary(data)
+	conditions = get_conditions(filters)
+	data = get_data(filters, columns, conditions)
+	shown = {c["fieldname"] for c in columns}
+	totals = get_totals(conditions, shown)
+	return (
+		columns,
+		data,
+		get_message(len(data), totals),
+		get_chart(conditions, shown),
+		get_summary(totals, data, shown),
+	)
 
 
 def get_columns(filters: frappe._dict | None = None) -> list[dict]:
@@ -84,7 +104,7 @@ def column_of(df) -> dict:
 	return column
 
 
-def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
+def get_conditions(filters: frappe._dict) -> list[list]:
 	conditions = profile_conditions(filters)
 	if filters.from_date:
 		conditions.append(["last_order_date", ">=", filters.from_date])
@@ -92,13 +112,17 @@ def get_data(filters: frappe._dict, columns: list[dict]) -> list[dict]:
 		conditions.append(["first_order_date", "<=", filters.to_date])
 	if filters.customer_segment:
 		conditions.append(["name", "in", segment_members(filters.customer_segment) or [""]])
+	return conditions
+
+
+def get_data(filters: frappe._dict, columns: list[dict], conditions: list[list]) -> list[dict]:
 	readable = set(frappe.get_meta(PROFILE).get_permitted_fieldnames(permission_type="read"))
 	return frappe.get_list(
 		PROFILE,
 		fields=[c["fieldname"] for c in columns] + [f for f in ROW_FIELDS if f in readable],
 		filters=conditions,
 		order_by="lifetime_value desc, name asc",
-		limit_page_length=0,
+		limit_page_length=row_count(filters),
 	)
 
 
@@ -113,13 +137,47 @@ def segment_members(segment: str) -> list[str]:
 	)
 
 
-def get_chart(data: list[dict]) -> dict | None:
-	if not data or "tier" not in data[0]:
+def grouped(conditions: list[list], by: str, value: bool) -> list[dict]:
+	"""Customers (and their lifetime value) per ``by`` over every profile the filters match."""
+	fields = [by, sql_fn("COUNT", "name", "customers")]
+	if value:
+		fields.append(sql_fn("SUM", "lifetime_value", "lifetime_value"))
+	return frappe.get_list(PROFILE, fields=fields, filters=conditions, group_by=by, order_by=f"{by} asc")
+
+
+def get_totals(conditions: list[list], shown: set[str]) -> frappe._dict:
+	"""Customers, lifetime value and customers at risk over every match, not only the rows shown."""
+	if "lifecycle_stage" not in shown:
+		counted = frappe.get_list(PROFILE, fields=[sql_fn("COUNT", "name", "customers")], filters=conditions)
+		return frappe._dict(customers=counted[0].customers if counted else 0)
+	groups = grouped(conditions, "lifecycle_stage", "lifetime_value" in shown)
+	totals = frappe._dict(
+		customers=sum(g.customers for g in groups),
+		at_risk=sum(g.customers for g in groups if g.lifecycle_stage == "At Risk"),
+	)
+	if "lifetime_value" in shown:
+		totals.lifetime_value = sum(g.lifetime_value or 0 for g in groups)
+	return totals
+
+
+def get_message(shown: int, totals: frappe._dict) -> str | None:
+	if shown >= totals.customers:
+		return None
+	return _("The {0} customers with the highest lifetime value of {1}. Choose Rows to see more.").format(
+		frappe.format_value(shown, {"fieldtype": "Int"}),
+		frappe.format_value(totals.customers, {"fieldtype": "Int"}),
+	)
+
+
+def get_chart(conditions: list[list], shown: set[str]) -> dict | None:
+	if "tier" not in shown:
 		return None
 	counts: dict[str, int] = {}
-	for row in data:
-		key = _(row["tier"]) if row.get("tier") else _("No Tier")
-		counts[key] = counts.get(key, 0) + 1
+	for group in grouped(conditions, "tier", False):
+		key = _(group.tier) if group.tier else _("No Tier")
+		counts[key] = counts.get(key, 0) + group.customers
+	if not counts:
+		return None
 	labels = sorted(counts, key=lambda k: -counts[k])
 	return {
 		"data": {
@@ -132,25 +190,20 @@ def get_chart(data: list[dict]) -> dict | None:
 	}
 
 
-def get_summary(data: list[dict]) -> list[dict]:
-	summary = [{"value": len(data), "label": _("Customers"), "datatype": "Int", "indicator": "Blue"}]
-	if data and "lifetime_value" in data[0]:
+def get_summary(totals: frappe._dict, data: list[dict], shown: set[str]) -> list[dict]:
+	summary = [{"value": totals.customers, "label": _("Customers"), "datatype": "Int", "indicator": "Blue"}]
+	if "lifetime_value" in totals:
 		summary.append(
 			{
-				"value": sum(row.get("lifetime_value") or 0 for row in data),
+				"value": totals.lifetime_value,
 				"label": _("Lifetime Value"),
 				"datatype": "Currency",
-				"currency": data[0].get("figures_currency"),
+				"currency": data[0].get("figures_currency") if data else None,
 				"indicator": "Green",
 			}
 		)
-	if data and "lifecycle_stage" in data[0]:
+	if "at_risk" in totals:
 		summary.append(
-			{
-				"value": sum(1 for row in data if row.get("lifecycle_stage") == "At Risk"),
-				"label": _("At Risk"),
-				"datatype": "Int",
-				"indicator": "Orange",
-			}
+			{"value": totals.at_risk, "label": _("At Risk"), "datatype": "Int", "indicator": "Orange"}
 		)
 	return summary
