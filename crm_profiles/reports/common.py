@@ -21,6 +21,23 @@ EQUAL_FILTERS = ("tier", "lifecycle_stage", "account_owner", "rfm_segment")
 BAR_AXIS = {"seriesLabelSpaceRatio": 1.2, "shortenYAxisNumbers": 1}
 
 
+DEFAULT_ROWS = 500
+
+
+def row_count(filters: frappe._dict) -> int:
+	"""Rows a report shows, largest first: its "Rows" filter (``DEFAULT_ROWS`` when empty), 0 for all."""
+	return DEFAULT_ROWS if filters.rows is None else filters.rows
+
+
+def shown_message(shown: int, total: int) -> str | None:
+	"""The line above a report that shows only its first rows."""
+	if shown >= total:
+		return None
+	return _("The first {0} of {1} rows, largest first. Choose Rows to see more.").format(
+		frappe.format_value(shown, {"fieldtype": "Int"}), frappe.format_value(total, {"fieldtype": "Int"})
+	)
+
+
 def as_filters(filters: dict | None) -> frappe._dict:
 	"""The report's filters, each coerced and checked (a 417 naming the filter otherwise)."""
 	return report_filters(filters)

@@ -76,9 +76,9 @@ def test_customer_360_rows_and_territory_restriction(world):
 
 
 def test_customer_360_shows_the_top_rows_and_counts_every_match(world, monkeypatch):
-	from crm_profiles.crm_profiles.report.customer_360 import customer_360
+	from crm_profiles.reports import common
 
-	monkeypatch.setattr(customer_360, "DEFAULT_ROWS", 2)
+	monkeypatch.setattr(common, "DEFAULT_ROWS", 2)
 	_columns, rows, message, chart, summary = run("Customer 360", {"territory": world["north"]})
 	assert [r["name"] for r in rows] == [world["n1"], world["n2"]]  # the highest lifetime value first
 	figures = {s["label"]: s["value"] for s in summary}
@@ -202,7 +202,7 @@ def test_lifecycle_funnel_in_stage_order(world):
 
 
 def test_at_risk_customers(world):
-	_columns, rows, _msg, _chart, _summary = run("At-Risk Customers")
+	_columns, rows, _msg, _chart, _summary = run("At-Risk Customers", {"rows": "All"})
 	ours = only_ours(rows, world)
 	assert [r["name"] for r in ours] == [world["s1"], world["n2"]]
 	assert [r["value_at_risk"] for r in ours] == [800, 500]  # window value, else average order value
@@ -212,6 +212,24 @@ def test_at_risk_customers(world):
 	as_territory_user(world)
 	_columns, rows, *_ = run("At-Risk Customers", {"include_churned": 1})
 	assert [r["name"] for r in only_ours(rows, world)] == [world["n2"]]
+
+
+def test_at_risk_customers_shows_the_top_rows_and_counts_every_match(world, monkeypatch):
+	from crm_profiles.reports import common
+
+	monkeypatch.setattr(common, "DEFAULT_ROWS", 1)
+	filters = {"include_churned": 1, "territory": world["south"]}
+	_columns, rows, message, chart, summary = run("At-Risk Customers", filters)
+	assert [r["name"] for r in rows] == [world["s1"]] and rows[0]["lifetime_value"] == 9000
+	assert {s["label"]: s["value"] for s in summary} == {
+		"Customers at Risk": 2,
+		"Value at Risk": 1000,  # s1's window value 800 and s2's average order value 200
+		"Without an Owner": 2,
+	}
+	assert "1" in message and "2" in message
+	assert chart["data"]["datasets"][0]["values"] == [800]
+	_columns, rows, message, *_ = run("At-Risk Customers", {**filters, "rows": "5000"})
+	assert [r["name"] for r in rows] == [world["s1"], world["s2"]] and message is None
 
 
 def test_tier_migration(world):

@@ -76,6 +76,21 @@ crm_profiles.profile_filters = function (extra = [], { dates = true } = {}) {
 	return filters.concat(extra);
 };
 
+// "Rows": how many of the report's rows to show, largest first; the report's summary counts them all.
+crm_profiles.rows_filter = () => ({
+	fieldname: "rows",
+	label: __("Rows"),
+	fieldtype: "Select",
+	options: [
+		{ value: "100", label: "100" },
+		{ value: "500", label: "500" },
+		{ value: "1000", label: "1,000" },
+		{ value: "5000", label: "5,000" },
+		{ value: "All", label: __("All") },
+	],
+	default: "500",
+});
+
 // The workspace charts group profiles by stored values (stages, tiers): show those labels in the reader's
 // language. Done in the chart widget on the desk, after Frappe's own endpoint has answered, so no
 // whitelisted Frappe method is overridden and the arguments Frappe receives are its own.

@@ -11,6 +11,7 @@ frappe.query_reports["At-Risk Customers"] = {
 					label: __("Min Days Since Last Order"),
 					fieldtype: "Int",
 				},
+				crm_profiles.rows_filter(),
 			],
 			{ dates: false },
 		)

@@ -10,20 +10,7 @@ frappe.query_reports["Customer 360"] = {
 				fieldtype: "Link",
 				options: "Customer Segment",
 			},
-			{
-				fieldname: "rows",
-				label: __("Rows"),
-				fieldtype: "Select",
-				// the customers with the highest lifetime value first; the summary counts them all
-				options: [
-					{ value: "100", label: "100" },
-					{ value: "500", label: "500" },
-					{ value: "1000", label: "1,000" },
-					{ value: "5000", label: "5,000" },
-					{ value: "All", label: __("All") },
-				],
-				default: "500",
-			},
+			crm_profiles.rows_filter(),
 			{
 				fieldname: "show_all_columns",
 				label: __("Show All Columns"),

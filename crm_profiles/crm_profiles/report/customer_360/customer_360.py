@@ -20,7 +20,15 @@ from frappe import _
 from frappe.model import no_value_fields, table_fields
 
 from crm_profiles.compat import sql_fn
-from crm_profiles.reports.common import BAR_AXIS, PROFILE, as_filters, profile_conditions, validate_date_range
+from crm_profiles.reports.common import (
+	BAR_AXIS,
+	PROFILE,
+	as_filters,
+	profile_conditions,
+	row_count,
+	shown_message,
+	validate_date_range,
+)
 
 # The default columns, in reading order.
 DEFAULT_FIELDS = (
@@ -38,12 +46,6 @@ DEFAULT_FIELDS = (
 # currency the amounts are in.
 ROW_FIELDS = ("customer_name", "figures_currency")
 WIDTHS = {"lifetime_value": 150, "account_owner": 170, "rfm_segment": 150, "tier": 110}
-DEFAULT_ROWS = 500
-
-
-def row_count(filters: frappe._dict) -> int:
-	"""Rows to show: the "Rows" filter, 0 for all of them."""
-	return DEFAULT_ROWS if filters.rows is None else filters.rows
 
 
 def execute(filters: dict | None = None):
@@ -57,7 +59,7 @@ def execute(filters: dict | None = None):
 	return (
 		columns,
 		data,
-		get_message(len(data), totals),
+		shown_message(len(data), totals.customers),
 		get_chart(conditions, shown),
 		get_summary(totals, data, shown),
 	)
@@ -158,15 +160,6 @@ def get_totals(conditions: list[list], shown: set[str]) -> frappe._dict:
 	if "lifetime_value" in shown:
 		totals.lifetime_value = sum(g.lifetime_value or 0 for g in groups)
 	return totals
-
-
-def get_message(shown: int, totals: frappe._dict) -> str | None:
-	if shown >= totals.customers:
-		return None
-	return _("The {0} customers with the highest lifetime value of {1}. Choose Rows to see more.").format(
-		frappe.format_value(shown, {"fieldtype": "Int"}),
-		frappe.format_value(totals.customers, {"fieldtype": "Int"}),
-	)
 
 
 def get_chart(conditions: list[list], shown: set[str]) -> dict | None:
