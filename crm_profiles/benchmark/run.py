@@ -35,6 +35,9 @@ def timed(fn: Callable, repeat: int = 1) -> float:
 	return statistics.median(times)
 
 
+_parents_connection: list = []
+
+
 class TimedOut(float):
 	"""A run stopped at this many seconds: the real time is longer."""
 
@@ -49,14 +52,15 @@ def timeboxed(fn: Callable, limit: float) -> float:
 		status = 1
 		try:
 			os.close(read_end)
-			parents_connection = frappe.local.db  # kept referenced, never used or closed here
+			# Kept referenced until os._exit: freeing it would close it, and mysqlclient (Frappe 16) says
+			# goodbye to the server on the socket the parent still uses.
+			_parents_connection.append(frappe.local.db)
 			frappe.local.db = None
 			frappe.connect(site=frappe.local.site)
 			frappe.set_user("Administrator")
 			os.write(write_end, f"{frappe.db.sql('select connection_id()')[0][0]}\n".encode())
 			fn()
 			status = 0
-			del parents_connection
 		except BaseException:
 			traceback.print_exc()
 		finally:

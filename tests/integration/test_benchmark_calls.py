@@ -6,7 +6,10 @@ show up there, minutes into a run (``get_at_risk_customers(limit=0)`` did). Each
 
 from __future__ import annotations
 
+import time
+
 import frappe
+import pytest
 from support.factories import make_customer
 from support.sales import COMPANY, make_order
 
@@ -24,3 +27,25 @@ def test_each_timed_call_runs_on_a_real_site():
 	):
 		assert run.timed(call) >= 0
 	assert customer in {r.name for r in run.at_risk_rows(min_days=89)}
+
+
+def test_a_time_box_stops_a_slow_call_and_its_query():
+	"""ERPNext's quadratic report would run for an hour at the large size: the benchmark stops it."""
+	started = time.perf_counter()
+	stopped = run.timeboxed(lambda: frappe.db.sql("select sleep(60)"), 1)
+	assert isinstance(stopped, run.TimedOut) and stopped == 1
+	assert time.perf_counter() - started < 20
+	for _ in range(40):  # the killed query leaves the server's process list
+		if not frappe.db.sql(
+			"select count(*) from information_schema.processlist where info like %s", "select sleep(60)%"
+		)[0][0]:
+			break
+		time.sleep(0.1)
+	else:
+		raise AssertionError("the stopped query still runs on the server")
+
+	quick = run.timeboxed(lambda: frappe.db.sql("select 1"), 30)
+	assert not isinstance(quick, run.TimedOut) and 0 <= quick < 30
+	assert frappe.db.sql("select 1")[0][0] == 1  # the parent's connection is untouched
+	with pytest.raises(RuntimeError, match="failed"):
+		run.timeboxed(lambda: 1 / 0, 30)
