@@ -36,6 +36,7 @@ def timed(fn: Callable, repeat: int = 1) -> float:
 
 
 _parents_connection: list = []
+UNKNOWN_THREAD = 1094  # MariaDB's error for KILL of a connection that has ended
 
 
 class TimedOut(float):
@@ -76,10 +77,14 @@ def timeboxed(fn: Callable, limit: float) -> float:
 				raise RuntimeError(f"{getattr(fn, '__name__', fn)} failed in its timed process")
 			return time.perf_counter() - start
 		time.sleep(0.05)
+	if connection_id:
+		try:
+			frappe.db.sql("kill %s", connection_id)
+		except Exception as error:
+			if not error.args or error.args[0] != UNKNOWN_THREAD:
+				raise  # 1094: the connection is already gone, its query with it
 	os.kill(pid, signal.SIGKILL)
 	os.waitpid(pid, 0)
-	if connection_id:
-		frappe.db.sql("kill %s", connection_id)
 	return TimedOut(limit)
 
 

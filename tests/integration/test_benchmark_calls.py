@@ -44,6 +44,12 @@ def test_a_time_box_stops_a_slow_call_and_its_query():
 	else:
 		raise AssertionError("the stopped query still runs on the server")
 
+	def gone_then_slow():
+		frappe.db.close()  # its connection has ended when the time is up: nothing left to kill
+		time.sleep(60)
+
+	assert isinstance(run.timeboxed(gone_then_slow, 1), run.TimedOut)
+
 	quick = run.timeboxed(lambda: frappe.db.sql("select 1"), 30)
 	assert not isinstance(quick, run.TimedOut) and 0 <= quick < 30
 	assert frappe.db.sql("select 1")[0][0] == 1  # the parent's connection is untouched
