@@ -452,6 +452,9 @@ DAYS = "days_since_last_order"
 DAYS_SQL = "if(last_order_date is null, 0, greatest(datediff(%(today)s, last_order_date), 0))"
 
 
+TEMP_TABLE_BYTES = 512 * 1024 * 1024  # a cap for one statement of the nightly job, not an allocation
+
+
 def refresh_range(
 	config: Config, today: date, lo: str | None = None, hi: str | None = None, score: bool = False
 ) -> int:
@@ -489,8 +492,11 @@ def refresh_range(
 	_temporary(f"drop temporary table if exists {NEW_VALUES}")
 	changed = _temporary(
 		# One grouped pass over all the range's orders: without split materialisation MariaDB would
-		# run the aggregate once per profile ("LATERAL DERIVED"), through the customer index.
-		"set statement optimizer_switch = 'split_materialized=off' for "
+		# run the aggregate once per profile ("LATERAL DERIVED"), through the customer index. Its
+		# internal temporary tables stay in memory up to TEMP_TABLE_BYTES: at MariaDB's default 16 MB
+		# they went to disk from about 20,000 customers (100,000: 9.2 s instead of 3.0 s).
+		"set statement optimizer_switch = 'split_materialized=off', "
+		f"tmp_table_size = {TEMP_TABLE_BYTES}, max_heap_table_size = {TEMP_TABLE_BYTES} for "
 		f"""create temporary table {NEW_VALUES} ({NEW_VALUES_COLUMNS})
 		select n.* from ({sql}) n join `tabCustomer Profile` s on s.name = n.name where {differs}""",
 		values,
