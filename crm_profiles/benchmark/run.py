@@ -44,9 +44,9 @@ class TimedOut(float):
 
 
 def timeboxed(fn: Callable, limit: float) -> float:
-	"""Wall time of one run of ``fn`` in a forked process on its own connection, or None when it ran past
-	``limit`` seconds (returned as ``TimedOut(limit)``): then the process is killed and so is its query on the server, so nothing keeps
-	loading the machine while the rest is timed."""
+	"""Wall time of one run of ``fn`` in a forked process on its own connection, or ``TimedOut(limit)``
+	when it ran past ``limit`` seconds: then its query on the server is killed, and the process, so
+	nothing keeps loading the machine while the rest is timed."""
 	read_end, write_end = os.pipe()
 	pid = os.fork()
 	if pid == 0:  # the child: its own connection; the parent's stays untouched

@@ -204,13 +204,11 @@ ROW_LIMITS = ("100", "500", "1000", "5000", "All")
 def row_limit(value: Any, field: str) -> int | None:
 	"""How many rows a report shows: one of ``ROW_LIMITS`` (a number may come as text or as a number);
 	0 means all of them, empty the report's default."""
-	value = _scalar(value, field)
-	if value is None or value == "":
-		return None
 	if isinstance(value, int) and not isinstance(value, bool):
 		value = str(value)
-	if value not in ROW_LIMITS:
-		fail(field, _("must be one of {0}").format(", ".join(_(o) for o in ROW_LIMITS)))
+	value = choice(value, field, ROW_LIMITS)
+	if value is None:
+		return None
 	return 0 if value == "All" else int(value)
 
 

@@ -95,32 +95,30 @@ def get_conditions(filters: frappe._dict) -> list[list]:
 	return conditions
 
 
-def value_at_risk(row) -> float:
-	return row.window_value or row.average_order_value or 0
-
-
 def get_ranked(filters: frappe._dict) -> list[dict]:
 	"""Every matching customer, most value at risk first: the narrow columns the ranking needs."""
 	rows = frappe.get_list(PROFILE, fields=list(RANKED), filters=get_conditions(filters), limit_page_length=0)
 	for row in rows:
-		row.value_at_risk = value_at_risk(row)
+		row.value_at_risk = row.window_value or row.average_order_value or 0
 	return sorted(rows, key=lambda r: (-r.value_at_risk, r.name))
 
 
 def get_data(ranked: list[dict], limit: int) -> list[dict]:
 	"""The first ``limit`` customers of the ranking (0: all), read in full, in the ranking's order."""
-	names = [r.name for r in (ranked[:limit] if limit else ranked)]
-	if not names:
+	top = ranked[:limit] if limit else ranked
+	if not top:
 		return []
 	rows = {
 		r.name: r
 		for r in frappe.get_list(
-			PROFILE, fields=list(FIELDS), filters=[["name", "in", names]], limit_page_length=0
+			PROFILE, fields=list(FIELDS), filters=[["name", "in", [r.name for r in top]]], limit_page_length=0
 		)
 	}
-	shown = [rows[name] for name in names if name in rows]
-	for row in shown:
-		row.value_at_risk = value_at_risk(row)
+	shown = []
+	for ranked_row in top:
+		if row := rows.get(ranked_row.name):
+			row.value_at_risk = ranked_row.value_at_risk  # computed once, by the ranking
+			shown.append(row)
 	return shown
 
 

@@ -61,7 +61,7 @@ def execute(filters: dict | None = None):
 		data,
 		shown_message(len(data), totals.customers),
 		get_chart(conditions, shown),
-		get_summary(totals, data, shown),
+		get_summary(totals, data),
 	)
 
 
@@ -139,24 +139,26 @@ def segment_members(segment: str) -> list[str]:
 	)
 
 
-def grouped(conditions: list[list], by: str, value: bool) -> list[dict]:
-	"""Customers (and their lifetime value) per ``by`` over every profile the filters match."""
-	fields = [by, sql_fn("COUNT", "name", "customers")]
+def grouped(conditions: list[list], by: str | None, value: bool) -> list[dict]:
+	"""Customers (and their lifetime value) per ``by`` (None: in all) over every profile the filters
+	match."""
+	fields = [sql_fn("COUNT", "name", "customers")]
 	if value:
 		fields.append(sql_fn("SUM", "lifetime_value", "lifetime_value"))
-	return frappe.get_list(PROFILE, fields=fields, filters=conditions, group_by=by, order_by=f"{by} asc")
+	if by is None:
+		return frappe.get_list(PROFILE, fields=fields, filters=conditions)
+	return frappe.get_list(
+		PROFILE, fields=[by, *fields], filters=conditions, group_by=by, order_by=f"{by} asc"
+	)
 
 
 def get_totals(conditions: list[list], shown: set[str]) -> frappe._dict:
 	"""Customers, lifetime value and customers at risk over every match, not only the rows shown."""
-	if "lifecycle_stage" not in shown:
-		counted = frappe.get_list(PROFILE, fields=[sql_fn("COUNT", "name", "customers")], filters=conditions)
-		return frappe._dict(customers=counted[0].customers if counted else 0)
-	groups = grouped(conditions, "lifecycle_stage", "lifetime_value" in shown)
-	totals = frappe._dict(
-		customers=sum(g.customers for g in groups),
-		at_risk=sum(g.customers for g in groups if g.lifecycle_stage == "At Risk"),
-	)
+	by_stage = "lifecycle_stage" in shown
+	groups = grouped(conditions, "lifecycle_stage" if by_stage else None, "lifetime_value" in shown)
+	totals = frappe._dict(customers=sum(g.customers for g in groups))
+	if by_stage:
+		totals.at_risk = sum(g.customers for g in groups if g.lifecycle_stage == "At Risk")
 	if "lifetime_value" in shown:
 		totals.lifetime_value = sum(g.lifetime_value or 0 for g in groups)
 	return totals
@@ -183,7 +185,7 @@ def get_chart(conditions: list[list], shown: set[str]) -> dict | None:
 	}
 
 
-def get_summary(totals: frappe._dict, data: list[dict], shown: set[str]) -> list[dict]:
+def get_summary(totals: frappe._dict, data: list[dict]) -> list[dict]:
 	summary = [{"value": totals.customers, "label": _("Customers"), "datatype": "Int", "indicator": "Blue"}]
 	if "lifetime_value" in totals:
 		summary.append(
