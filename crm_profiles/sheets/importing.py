@@ -104,7 +104,11 @@ def _set(name: str, **values) -> None:
 
 def _message(error: Exception) -> str:
 	"""The error as people read it: Frappe's last message when it threw one, without HTML."""
-	messages = [json.loads(m).get("message", "") for m in frappe.local.message_log or [] if m]
+	messages = [
+		(json.loads(m) if isinstance(m, str) else m).get("message", "")  # a dict since Frappe 15
+		for m in frappe.local.message_log or []
+		if m
+	]
 	text = messages[-1] if messages else str(error)
 	frappe.clear_messages()
 	return strip_html(str(text))[:500]
