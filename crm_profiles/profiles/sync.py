@@ -274,17 +274,21 @@ _INSERTED_FROM_CUSTOMER = frozenset({"customer_name", "customer_group", "territo
 def on_customer_update(doc, method=None) -> None:
 	# on_update of an insert: ``is_new()`` is already False here (db_insert cleared it), in_insert is not
 	if doc.flags.in_insert:
-		# Nothing but its new profile can link to a customer made in this transaction: copy the
-		# fields the INSERT ... SELECT does not know (e.g. a Custom Field fetched from the Customer),
-		# when there are any; with the app's own fields there is nothing left to copy.
-		if _profile_fields_not_inserted():
-			_copy_from("Customer", [doc.name], only=(PROFILE,))
+		fill_new_profiles([doc.name])
 		return
 	copied = {source_field for _dt, _f, _link, source_field in denormalised_fields("Customer")}
 	if any(doc.has_value_changed(f) for f in copied):
 		sync_customer_fields(doc.name)
 	if any(doc.has_value_changed(f) for f in MATCHED_CUSTOMER_FIELDS):
 		match_keys.refresh([doc.name])
+
+
+def fill_new_profiles(customers: list[str]) -> None:
+	"""Nothing but its new profile can link to a customer made in this transaction: copy the fields the
+	INSERT ... SELECT does not know (e.g. a Custom Field fetched from the Customer), when there are any;
+	with the app's own fields there is nothing left to copy."""
+	if _profile_fields_not_inserted():
+		_copy_from("Customer", customers, only=(PROFILE,))
 
 
 def _profile_fields_not_inserted() -> list[str]:

@@ -25,6 +25,7 @@ class CustomerSheetImport(AppDocument):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		bulk_write: DF.Check
 		create_duplicates: DF.Check
 		created_rows: DF.Int
 		duplicate_rows: DF.Int
