@@ -51,7 +51,11 @@ def sheet_rows(n: int) -> list[list]:
 	]
 
 
-def _new_import(n: int) -> str:
+# Rows imported a second time with "Write new customers in bulk" off, for the rate side by side
+ROW_BY_ROW_SAMPLE = 300
+
+
+def _new_import(n: int, bulk_write: int = 1) -> str:
 	file = frappe.get_doc(
 		{
 			"doctype": "File",
@@ -60,14 +64,16 @@ def _new_import(n: int) -> str:
 			"is_private": 1,
 		}
 	).insert(ignore_permissions=True)  # Safe: benchmark site, run from the bench command line
-	doc = frappe.get_doc({"doctype": importing.IMPORT, "import_file": file.file_url})
+	doc = frappe.get_doc(
+		{"doctype": importing.IMPORT, "import_file": file.file_url, "bulk_write": bulk_write}
+	)
 	doc.insert(ignore_permissions=True)  # Safe: as above
 	frappe.db.commit()
 	return doc.name
 
 
-def _timed_run(n: int) -> tuple[float, float, dict]:
-	name = _new_import(n)
+def _timed_run(n: int, bulk_write: int = 1) -> tuple[float, float, dict]:
+	name = _new_import(n, bulk_write)
 	start = time.perf_counter()
 	plan = planning.plan_sheet(frappe.db.get_value(importing.IMPORT, name, "import_file"))
 	preview = time.perf_counter() - start
@@ -117,6 +123,10 @@ def run(n: int = 10_000, echo=print) -> list[tuple]:
 		echo(f"sheet import of {n} rows: preview {preview:.1f} s, import {first:.1f} s, {result}")
 		preview_again, again, result_again = _timed_run(n)
 		echo(f"same sheet again: preview {preview_again:.1f} s, import {again:.1f} s, {result_again}")
+		clear()
+		sample = min(n, ROW_BY_ROW_SAMPLE)
+		_preview, one_by_one, result_one_by_one = _timed_run(sample, bulk_write=0)
+		echo(f"{sample} rows with bulk writing off: import {one_by_one:.1f} s, {result_one_by_one}")
 	finally:
 		clear()
 	echo("")
@@ -129,6 +139,13 @@ def run(n: int = 10_000, echo=print) -> list[tuple]:
 		(f"(9) import of the same sheet again ({n} updates)", again),
 	):
 		echo(f"| {label} | {seconds:.1f} | {n / seconds:.1f} |")
+	echo(
+		f"| (9) import of {sample} new customers with bulk writing off (each document's full save) "
+		f"| {one_by_one:.1f} | {sample / one_by_one:.1f} |"
+	)
+	echo(
+		f"| (9) new customers per second, in bulk ÷ one by one | {(n / first) / (sample / one_by_one):.1f} | |"
+	)
 	total = preview + first
 	echo("")
 	echo("| Target | Measured | Goal | Met |")
