@@ -37,6 +37,7 @@ from crm_profiles.profiles import sync
 from crm_profiles.quality import completeness
 from crm_profiles.sheets import plan as planning
 from crm_profiles.sheets.columns import CUSTOMER, PROFILE
+from crm_profiles.utils.sql import insert_values
 
 CHUNK = 500
 ADDRESS_TYPE = "Billing"
@@ -116,7 +117,7 @@ def _insert(docs: list) -> None:
 			rows.setdefault(d.doctype, []).append(d.get_valid_dict(convert_dates_to_str=True))
 	for doctype, values in rows.items():
 		fields = list(values[0])
-		frappe.db.bulk_insert(doctype, fields, [[v.get(f) for f in fields] for v in values])
+		insert_values(doctype, fields, [[v.get(f) for f in fields] for v in values])
 
 
 def _unique(names: list[str], what: str) -> None:
@@ -282,7 +283,8 @@ def _write_chunk(rows: list[planning.Row], context) -> dict[int, str]:
 	return created
 
 
-def _contact(row: planning.Row, customer, lookups: _Lookups, names: _Names):
+def new_contact(row: planning.Row, customer):
+	"""The row's primary Contact for a new customer, not yet saved; None when the row names none."""
 	v = row.values
 	if not (v.get("contact") or row.email or row.mobile):
 		return None
@@ -296,17 +298,11 @@ def _contact(row: planning.Row, customer, lookups: _Lookups, names: _Names):
 	contact.append(
 		"links", {"link_doctype": CUSTOMER, "link_name": customer.name, "link_title": customer.customer_name}
 	)
-	_prepare(contact, names.get("Contact", _contact_name(contact.first_name, customer.name)))
-	# Contact.validate's own steps, without its gravatar lookup over the network
-	contact.full_name = contact._get_full_name()
-	contact.set_primary_email()
-	contact.set_primary("phone")
-	contact.set_primary("mobile_no")
-	contact.user = lookups.users.get(row.email) if row.email else None
 	return contact
 
 
-def _address(row: planning.Row, customer, country: str | None, names: _Names):
+def new_address(row: planning.Row, customer, country: str | None):
+	"""The row's primary Address for a new customer, not yet saved; None when the row gives none."""
 	values = address_values(row, country)
 	if not values:
 		return None
@@ -323,6 +319,27 @@ def _address(row: planning.Row, customer, country: str | None, names: _Names):
 	address.append(
 		"links", {"link_doctype": CUSTOMER, "link_name": customer.name, "link_title": customer.customer_name}
 	)
+	return address
+
+
+def _contact(row: planning.Row, customer, lookups: _Lookups, names: _Names):
+	contact = new_contact(row, customer)
+	if not contact:
+		return None
+	_prepare(contact, names.get("Contact", _contact_name(contact.first_name, customer.name)))
+	# Contact.validate's own steps, without its gravatar lookup over the network
+	contact.full_name = contact._get_full_name()
+	contact.set_primary_email()
+	contact.set_primary("phone")
+	contact.set_primary("mobile_no")
+	contact.user = lookups.users.get(row.email) if row.email else None
+	return contact
+
+
+def _address(row: planning.Row, customer, country: str | None, names: _Names):
+	address = new_address(row, customer, country)
+	if not address:
+		return None
 	return _prepare(address, names.get("Address", _address_name(customer.customer_name)))
 
 

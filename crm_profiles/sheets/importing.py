@@ -289,14 +289,7 @@ def _write_contact(row: planning.Row, customer) -> None:
 		if changed:
 			contact.save()
 		return
-	contact = frappe.new_doc("Contact")
-	contact.first_name = v.get("contact") or customer.customer_name
-	contact.designation = v.get("designation") or None
-	if row.email:
-		contact.append("email_ids", {"email_id": row.email, "is_primary": 1})
-	if row.mobile:
-		contact.append("phone_nos", {"phone": row.mobile, "is_primary_mobile_no": 1})
-	contact.append("links", {"link_doctype": CUSTOMER, "link_name": customer.name})
+	contact = bulk.new_contact(row, customer)
 	# ERPNext links earlier call logs to a new contact with a LIKE over every Call Log and a commit; a
 	# sheet's contacts are new to the site, and a commit inside a row would break its savepoint.
 	contact.flags.ignore_auto_link_call_log = True
@@ -322,17 +315,7 @@ def _write_address(row: planning.Row, customer, context: _Context) -> None:
 			address.update(changed)
 			address.save()
 		return
-	address = frappe.new_doc("Address")
-	address.update(
-		{
-			"address_title": customer.customer_name,
-			"address_type": bulk.ADDRESS_TYPE,
-			"is_primary_address": 1,
-			"is_shipping_address": 1,
-			**values,
-		}
-	)
-	address.append("links", {"link_doctype": CUSTOMER, "link_name": customer.name})
+	address = bulk.new_address(row, customer, context.country)
 	address.insert()
 	from frappe.contacts.doctype.address.address import get_address_display
 

@@ -211,28 +211,29 @@ def test_a_sheet_of_1000_rows_previews_imports_and_runs_again(sheet_site):
 	run_sheet(sheet_site, 1000)
 
 
+ONE_ROW_HEADERS = [
+	"Customer Name",
+	"Contact",
+	"Designation",
+	"Mobile",
+	"Email",
+	"Address",
+	"City",
+	"Tier",
+	"Territory",
+	"Notes",
+	"Preferences",
+	"Tags",
+]
+
+
 @pytest.mark.parametrize("bulk_write", [1, 0], ids=["in bulk", "row by row"])
 def test_one_row_lands_with_its_contact_address_and_profile(bulk_write):
 	create_default_tiers()
 	territory = make_territory()
 	name = clean_names(1, seed=random.randrange(10**6))[0]
 	rows = [
-		[
-			"Customer Name",
-			"Contact",
-			"Designation",
-			"Mobile",
-			"Email",
-			"Address",
-			"City",
-			"Tier",
-			"Territory",
-			"Notes",
-			"Preferences",
-			"Tags",
-			"Website",
-			"Nothing",
-		],
+		[*ONE_ROW_HEADERS, "Website", "Nothing"],
 		[
 			name,
 			"Li Lei",
@@ -281,22 +282,6 @@ def test_one_row_lands_with_its_contact_address_and_profile(bulk_write):
 	)
 	address = frappe.get_doc("Address", customer.customer_primary_address)
 	assert (address.address_line1, address.city) == ("1 Main Road", "Shanghai")
-
-
-ONE_ROW_HEADERS = [
-	"Customer Name",
-	"Contact",
-	"Designation",
-	"Mobile",
-	"Email",
-	"Address",
-	"City",
-	"Tier",
-	"Territory",
-	"Notes",
-	"Preferences",
-	"Tags",
-]
 
 
 def _one_row(name: str, territory: str, i: int = 0) -> list[str]:
