@@ -28,6 +28,7 @@ from frappe.utils import add_months, getdate, now_datetime
 from crm_profiles.analytics import rfm
 from crm_profiles.analytics.lifecycle import StageRules
 from crm_profiles.analytics.tiers import TierRule, sort_rules
+from crm_profiles.utils.sql import insert_values
 
 PROFILE = "Customer Profile"
 CHANGE = "Customer Profile Change"
@@ -396,12 +397,11 @@ def log_changes(changes: list[tuple], reason: str = "Rule") -> None:
 		"reason",
 		"changed_by",
 	)
-	row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-	for start in range(0, len(changes), BATCH):
-		batch = changes[start : start + BATCH]
-		params = []
-		for profile, kind, old, new in batch:
-			params += [
+	insert_values(
+		"Customer Profile Change",
+		columns,
+		[
+			(
 				frappe.generate_hash(length=12),
 				now,
 				now,
@@ -417,11 +417,11 @@ def log_changes(changes: list[tuple], reason: str = "Rule") -> None:
 				now,
 				reason,
 				user,
-			]
-		frappe.db.sql(
-			f"insert into `tabCustomer Profile Change` ({', '.join(columns)}) values {', '.join([row_sql] * len(batch))}",
-			params,
-		)
+			)
+			for profile, kind, old, new in changes
+		],
+		batch=BATCH,
+	)
 
 
 def rule_changes(name: str, current: dict, new: dict) -> list[tuple]:
