@@ -255,16 +255,19 @@ def find_matches_by_keys(
 	digits: str = "",
 	exclude: str | None = None,
 	rules: list[Rule] | None = None,
+	candidates: dict[str, frappe._dict] | None = None,
 ) -> list[Match]:
 	"""Profiles matched by the enabled rules, read through the indexed match keys only.
 
 	``digits`` are all the digits of the phone (the key holds only the last few): a candidate that
-	shares the key is the same phone only when one number ends with the other.
+	shares the key is the same phone only when one number ends with the other. ``candidates``: the
+	keys' candidates when already read for many keys at once (``candidates_of_many``).
 	"""
 	rules = enabled_rules() if rules is None else rules
 	if not rules:
 		return []
-	candidates = _candidates(keys, {rule.rule_type for rule in rules})
+	if candidates is None:
+		candidates = _candidates(keys, {rule.rule_type for rule in rules})
 	matches: dict[str, Match] = {}
 	for rule in rules:
 		for profile, candidate in candidates.items():
@@ -314,13 +317,52 @@ def _candidates(keys: MatchKeys, rule_types: set[str]) -> dict[str, frappe._dict
 		return {}
 	found: dict[str, frappe._dict] = {}
 	for name, mobile_no, match_name, via in frappe.db.sql(" union all ".join(branches), values):
-		candidate = found.get(name)
-		if candidate is None:
-			candidate = found[name] = frappe._dict(mobile_no=None, match_name=None, via=set())
-		candidate.via.add(via)
-		candidate.mobile_no = candidate.mobile_no or mobile_no
-		candidate.match_name = candidate.match_name or match_name
+		_add_candidate(found, name, mobile_no, match_name, via)
 	return found
+
+
+def _add_candidate(found: dict, name: str, mobile_no: str | None, match_name: str | None, via: str) -> None:
+	candidate = found.get(name)
+	if candidate is None:
+		candidate = found[name] = frappe._dict(mobile_no=None, match_name=None, via=set())
+	candidate.via.add(via)
+	candidate.mobile_no = candidate.mobile_no or mobile_no
+	candidate.match_name = candidate.match_name or match_name
+
+
+def candidates_of_many(many: list[MatchKeys], rule_types: set[str]) -> list[dict[str, frappe._dict]]:
+	"""``_candidates`` of each of ``many`` keys, read together: one indexed IN lookup per key field and
+	chunk of CHUNK keys, so a sheet of 10,000 rows costs a few queries instead of 10,000. Each key
+	value's block is limited to MAX_BLOCK profiles, in name order. Field names and rule types come from
+	``_LOOKUPS``; values are parameters."""
+	blocks: dict[str, dict[str, list[tuple]]] = {}
+	lookups = [
+		(rule_type, field, attr)
+		for rule_type in sorted(rule_types & set(_LOOKUPS))
+		for field, attr in _LOOKUPS[rule_type]
+	]
+	for rule_type, field, attr in lookups:
+		wanted = sorted({value for keys in many if (value := getattr(keys, attr))})
+		by_value = blocks.setdefault(field, {})
+		for start in range(0, len(wanted), CHUNK):
+			for name, mobile_no, match_name, value in frappe.db.sql(
+				f"""select name, {"mobile_no" if rule_type == "Phone" else "null"},
+					{"match_name" if rule_type == FUZZY else "null"}, `{field}`
+				from `tabCustomer Profile` where `{field}` in %(values)s order by name""",
+				{"values": tuple(wanted[start : start + CHUNK])},
+			):
+				block = by_value.setdefault(value.casefold(), [])  # equal as the collation compares
+				if len(block) < MAX_BLOCK:
+					block.append((name, mobile_no, match_name))
+	found_for_each = []
+	for keys in many:
+		found: dict[str, frappe._dict] = {}
+		for rule_type, field, attr in lookups:
+			value = getattr(keys, attr)
+			for name, mobile_no, match_name in blocks[field].get(value.casefold(), ()) if value else ():
+				_add_candidate(found, name, mobile_no, match_name, rule_type)
+		found_for_each.append(found)
+	return found_for_each
 
 
 def _names(profiles: list[str]) -> dict[str, str]:

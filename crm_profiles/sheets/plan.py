@@ -288,6 +288,7 @@ def match_rows(plan: Plan) -> None:
 	phone_keys = {r.number: matching.phone_key(matching.phone_digits(r.mobile)) for r in rows if r.mobile}
 	by_phone = _profiles_by_key("match_phone", [k for k in phone_keys.values() if k], with_mobile=True)
 	rules = matching.enabled_rules()
+	unmatched = []
 	for row in rows:
 		name = row.values["customer_name"]
 		if by_name.get(name.casefold()):
@@ -296,17 +297,24 @@ def match_rows(plan: Plan) -> None:
 		if row.email and by_email.get(row.email):
 			row.status, row.customer, row.matched_by = UPDATE, by_email[row.email][0], "Email"
 			continue
-		digits = matching.phone_digits(row.mobile)
 		same_phone = [
 			profile
 			for profile, mobile in by_phone.get(phone_keys.get(row.number) or "", [])
-			if matching._same_phone(mobile, digits)
+			if matching._same_phone(mobile, matching.phone_digits(row.mobile))
 		]
 		if same_phone:
 			row.status, row.customer, row.matched_by = UPDATE, same_phone[0], "Mobile"
 			continue
-		keys = matching.match_keys(name, row.email, row.mobile, row.values.get("tax_id"))
-		found = matching.find_matches_by_keys(keys, digits, rules=rules)
+		unmatched.append(row)
+	# the duplicate rules' candidates of every unmatched row, read together
+	keys = [
+		matching.match_keys(r.values["customer_name"], r.email, r.mobile, r.values.get("tax_id"))
+		for r in unmatched
+	]
+	candidates = matching.candidates_of_many(keys, {rule.rule_type for rule in rules}) if rules else []
+	for row, row_keys, row_candidates in zip(unmatched, keys, candidates, strict=False):
+		digits = matching.phone_digits(row.mobile)
+		found = matching.find_matches_by_keys(row_keys, digits, rules=rules, candidates=row_candidates)
 		if found:
 			row.status = DUPLICATE
 			row.duplicates = [
