@@ -17,7 +17,7 @@ from support.quality import (
 	seeded_profiles,
 )
 
-from crm_profiles.quality import matching
+from crm_profiles.quality import match_keys, matching
 
 RULE = "Duplicate Matching Rule"
 
@@ -61,6 +61,29 @@ def test_planted_duplicates_are_found_and_a_clean_thousand_gives_no_false_pair(d
 	assert found == expected
 	kinds = {pairs[p][0] for p in found}
 	assert kinds == {"Same Email", "Same Phone", "Similar Name"}
+
+
+def test_candidates_read_for_many_keys_at_once_equal_those_read_one_by_one(default_rules):
+	"""The sheet preview reads every row's candidates together; each row must get what its own lookup
+	finds (planted duplicates: same email in other case, same phone written otherwise, similar names)."""
+	clean = seeded_profiles(clean_names(200, seed=4242), "_DUPM")
+	planted, _expected = _plant(clean)
+	names = insert_profiles(clean + planted)
+	match_keys.refresh(names)
+	rows = frappe.get_all(
+		"Customer Profile",
+		filters={"name": ("in", names)},
+		fields=["name", "customer_name", "email_id", "mobile_no"],
+	)
+	assert len(rows) == 210
+	probes = [matching.match_keys(r.customer_name, r.email_id, r.mobile_no, None) for r in rows]
+	probes.append(matching.match_keys("Nobody At All Ltd", "nobody@example.invalid", None, None))
+	types = {rule.rule_type for rule in matching.enabled_rules()}
+	together = matching.candidates_of_many(probes, types)
+	one_by_one = [matching._candidates(keys, types) for keys in probes]
+	assert together == one_by_one
+	assert sum(len(found) > 1 for found in together) >= 10  # the planted ones find their twin
+	assert together[-1] == {}
 
 
 def test_tax_id_matches_ignore_spacing_and_case(default_rules):
