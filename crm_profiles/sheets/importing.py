@@ -331,7 +331,6 @@ def _write_address(row: planning.Row, customer, context: _Context) -> None:
 
 
 def _write_profile(row: planning.Row, customer, context: _Context) -> None:
-	profile = frappe.get_doc(PROFILE, customer.name)
 	values = {
 		"primary_contact": customer.customer_primary_contact,
 		"position": row.values.get("designation"),
@@ -340,12 +339,22 @@ def _write_profile(row: planning.Row, customer, context: _Context) -> None:
 		"address": customer.customer_primary_address,
 		**bulk.profile_values(row),
 	}
-	profile.update({k: value for k, value in values.items() if value})
-	if customer.customer_primary_contact:
-		profile.contact_person_name = frappe.db.get_value(
+	values = {k: value for k, value in values.items() if value}
+	computed = {}
+	if customer.customer_primary_contact:  # the contact's name is copied to the profile by the server
+		computed["contact_person_name"] = frappe.db.get_value(
 			"Contact", customer.customer_primary_contact, "full_name"
 		)
-		profile.flags.computed_by_server = True  # the contact's name is copied here, by the server
+	if _profile_has(customer.name, {**values, **computed}, row):
+		# A sheet run again: nothing to write, and no new version of the profile. The user must still
+		# be allowed to write it, as a save would have checked.
+		frappe.has_permission(PROFILE, "write", doc=customer.name, throw=True)
+		return
+	profile = frappe.get_doc(PROFILE, customer.name)
+	profile.update(values)
+	if computed:
+		profile.update(computed)
+		profile.flags.computed_by_server = True
 	_add_tags(profile, row.tags, context)
 	have = {(p.category, p.preference) for p in profile.preferences}
 	for category, preference in row.preferences:
@@ -354,6 +363,23 @@ def _write_profile(row: planning.Row, customer, context: _Context) -> None:
 				"preferences", {"category": category, "preference": preference, "recorded_on": nowdate()}
 			)
 	profile.save()
+
+
+def _profile_has(name: str, wanted: dict, row: planning.Row) -> bool:
+	"""Whether the profile already holds every value, tag and preference of the row: three small
+	reads instead of loading the profile with all its tables."""
+	current = frappe.db.get_value(PROFILE, name, list(wanted), as_dict=True) if wanted else {}
+	if current is None or any(current.get(k) != v for k, v in wanted.items()):
+		return False
+	children = {"parent": name, "parenttype": PROFILE}
+	tags = set(frappe.get_all("Customer Profile Tag", filters=children, pluck="tag"))
+	if any(tag not in tags for tag in row.tags):
+		return False
+	preferences = {
+		(p.category, p.preference)
+		for p in frappe.get_all("Customer Preference", filters=children, fields=["category", "preference"])
+	}
+	return all(p in preferences for p in row.preferences)
 
 
 def _add_tags(profile, tags: list[str], context: _Context) -> None:
