@@ -417,6 +417,25 @@ def test_a_territory_restricted_manager_creates_customers_only_in_their_territor
 	assert {frappe.db.get_value("Customer", log[n]["customer"], "territory") for n in (2, 4)} == {mine}
 
 
+def test_running_a_sheet_again_writes_only_what_changed():
+	create_default_tiers()
+	territory = make_territory()
+	row = _one_row(clean_names(1, seed=random.randrange(10**6))[0], territory)
+	customer = _import([ONE_ROW_HEADERS, row])[2]["customer"]
+	modified = frappe.db.get_value("Customer Profile", customer, "modified")
+
+	again = _import([ONE_ROW_HEADERS, row])
+	assert again[2]["status"] == "Updated"
+	assert frappe.db.get_value("Customer Profile", customer, "modified") == modified  # nothing to save
+
+	row[ONE_ROW_HEADERS.index("Tier")] = "Silver"
+	row[ONE_ROW_HEADERS.index("Tags")] = "vip, 新标签"
+	assert _import([ONE_ROW_HEADERS, row])[2]["status"] == "Updated"
+	profile = frappe.get_doc("Customer Profile", customer)
+	assert profile.tier == "Silver"
+	assert [t.tag for t in profile.tags] == ["vip", "新标签"]
+
+
 RUNNABLE = re.compile(r"<script|<[^>]*\son\w+\s*=|<[^>]*javascript:|<iframe", re.I)
 
 
