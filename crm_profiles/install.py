@@ -44,6 +44,7 @@ def reset_module_map() -> None:
 
 
 def after_install() -> None:
+	ensure_encryption_key()
 	apply_link_options()
 	ensure_roles()
 	grant_master_read()
@@ -60,6 +61,16 @@ def after_migrate() -> None:
 	apply_link_options()
 	fill_default_settings()
 	create_list_view_settings()
+
+
+def ensure_encryption_key() -> None:
+	"""The app signs survey and self-service links with the site's ``encryption_key``. Frappe writes the
+	key the first time anything is encrypted, so on a new site two processes (two web workers, or a
+	worker and a job) could each write a key of their own for their first links, and one process's
+	links would then fail in the other. Making it at install leaves one key from the start."""
+	from frappe.utils.password import get_encryption_key
+
+	get_encryption_key()
 
 
 def ensure_roles() -> None:
