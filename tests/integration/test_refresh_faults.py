@@ -16,7 +16,10 @@ import time
 
 import frappe
 import pytest
+from frappe.utils import add_days, nowdate
 from support.bench import SITES, bench_python
+from support.factories import make_customer
+from support.sales import make_order
 
 from crm_profiles.analytics import figures, refresh
 from crm_profiles.analytics.refresh import full_refresh
@@ -73,11 +76,20 @@ def _wait(condition, seconds: int, what: str):
 	raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
+def _ensure_profiles(count: int) -> None:
+	"""A new test site may hold no committed profiles yet: add customers with an order each (committed,
+	as the rest of this test's data is) until it has ``count``."""
+	for i in range(count - frappe.db.count("Customer Profile")):
+		make_order(make_customer().name, add_days(nowdate(), -30 * (i + 1)), 100 * (i + 1))
+	frappe.db.commit()
+
+
 @pytest.fixture
 def committed_site(site, tmp_path):
 	from frappe.utils.background_jobs import get_queue
 
 	frappe.db.rollback()
+	_ensure_profiles(6)
 	get_queue("long").empty()  # jobs left queued by other tests' commits are not this test's
 	full_refresh()
 	frappe.db.commit()

@@ -127,6 +127,7 @@ def prepare_site() -> str:
 			*(["--force"] if site_exists else []),  # a half-made test site from an interrupted run
 		)
 		run_bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")
+	_ensure_encryption_key()
 	marker = SITES / SITE / "crm_profiles_test_fingerprint"
 	fingerprint = app_fingerprint(REPO)
 	if APP not in (_installed_apps() or []):
@@ -136,6 +137,16 @@ def prepare_site() -> str:
 		run_bench("--site", SITE, "migrate", "--skip-search-index")
 		marker.write_text(fingerprint)
 	return SITE
+
+
+def _ensure_encryption_key() -> None:
+	"""A new test site has no ``encryption_key`` until something is encrypted. The test process and the
+	browser tests' web server would then each write a key of their own (a signed link minted by one
+	would fail in the other, and API secrets saved by one could not be read by the other): write it
+	once, before either starts."""
+	config = json.loads((SITES / SITE / "site_config.json").read_text())
+	if not config.get("encryption_key"):
+		run_bench("--site", SITE, "execute", "frappe.utils.password.get_encryption_key")
 
 
 def connect() -> None:
