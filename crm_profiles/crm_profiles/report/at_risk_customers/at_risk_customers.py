@@ -132,6 +132,9 @@ def get_chart(rows: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Value at Risk"), "values": [r.value_at_risk for r in top]}],
 		},
 		"type": "bar",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 		"axisOptions": BAR_AXIS,
 		"colors": ["#ff5858"],
 	}

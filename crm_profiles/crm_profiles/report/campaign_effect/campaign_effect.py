@@ -83,6 +83,9 @@ def get_chart(data: list[dict]) -> dict:
 			],
 		},
 		"type": "bar",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 		"colors": ["#5e64ff"],
 	}
 

@@ -180,6 +180,9 @@ def get_chart(conditions: list[list], shown: set[str]) -> dict | None:
 			"datasets": [{"name": _("Customers"), "values": [counts[k] for k in labels]}],
 		},
 		"type": "bar",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 		"axisOptions": BAR_AXIS,
 		"colors": ["#7c3aed"],
 	}

@@ -176,5 +176,8 @@ def get_chart(summary: dict[str, int]) -> dict:
 			"datasets": [{"name": _("Profiles"), "values": list(summary.values())}],
 		},
 		"type": "bar",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 		"axisOptions": BAR_AXIS,
 	}

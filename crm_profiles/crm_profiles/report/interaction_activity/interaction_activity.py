@@ -124,6 +124,9 @@ def get_chart(periods: list[str], rows: list[dict]) -> dict | None:
 			],
 		},
 		"type": "bar",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 		"barOptions": {"stacked": 1},
 	}
 

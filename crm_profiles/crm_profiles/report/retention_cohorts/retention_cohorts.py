@@ -104,6 +104,9 @@ def get_chart(rows: list[dict], months: int) -> dict | None:
 			"datasets": [{"name": _("Average Share Still Ordering"), "values": curve}],
 		},
 		"type": "line",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 	}
 
 

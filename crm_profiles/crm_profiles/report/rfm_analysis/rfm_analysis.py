@@ -112,6 +112,9 @@ def get_chart(rows: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Customers"), "values": [r.customers for r in rows]}],
 		},
 		"type": "bar",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 		"axisOptions": BAR_AXIS,
 		"colors": ["#2490ef"],
 	}

@@ -110,4 +110,7 @@ def get_chart(data: list[dict]) -> dict | None:
 	return {
 		"data": {"labels": months, "datasets": [{"name": _("Average CSAT"), "values": csat}]},
 		"type": "line",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 	}

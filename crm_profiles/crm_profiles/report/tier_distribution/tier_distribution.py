@@ -72,6 +72,9 @@ def get_chart(rows: list[dict]) -> dict | None:
 			"datasets": [{"name": _("Customers"), "values": [r.customers for r in rows]}],
 		},
 		"type": "pie",
+		# drawn once, still: a chart animating as the window resizes loses its SVG (frappe-charts)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 	}
 
 
