@@ -202,10 +202,7 @@ class _Lookups:
 			if emails
 			else {}
 		)
-
-
-def _auto_loyalty_programs() -> bool:
-	return bool(frappe.db.exists("Loyalty Program", {"auto_opt_in": 1}))
+		self.loyalty = bool(frappe.db.exists("Loyalty Program", {"auto_opt_in": 1}))
 
 
 def write_chunk(rows: list[planning.Row], context) -> dict[int, str]:
@@ -222,7 +219,6 @@ def write_chunk(rows: list[planning.Row], context) -> dict[int, str]:
 
 def _write_chunk(rows: list[planning.Row], context) -> dict[int, str]:
 	lookups = _Lookups(rows)
-	loyalty = _auto_loyalty_programs()
 	names, displays = _Names(), _Displays()
 	customer_names = [r.values["customer_name"].strip() for r in rows]
 	names.read(CUSTOMER, customer_names)
@@ -244,7 +240,7 @@ def _write_chunk(rows: list[planning.Row], context) -> dict[int, str]:
 			}
 		)
 		_prepare(customer, names.get(CUSTOMER, customer.customer_name.strip()))
-		if loyalty and hasattr(customer, "set_loyalty_program"):
+		if lookups.loyalty and hasattr(customer, "set_loyalty_program"):
 			customer.set_loyalty_program()
 		customers.append(customer)
 		created[row.number] = customer.name
