@@ -17,6 +17,7 @@ from frappe.model.rename_doc import get_link_fields, rename_doc
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from crm_profiles.analytics import figures
 from crm_profiles.privacy.sensitive import encrypted_fields
 from crm_profiles.utils import args
 
@@ -253,6 +254,7 @@ def run_merge(log: str, commit: bool = True) -> str:
 		)
 		_progress(80, log, _("Applying the chosen values"))
 		_apply_chosen_values(target, chosen)
+		_recompute_figures(target)
 		after = linked_counts([target])
 		lost = lost_rows(before, after)
 		if lost:
@@ -279,6 +281,13 @@ def run_merge(log: str, commit: bool = True) -> str:
 		frappe.db.commit()
 	_progress(100, log, _("Merge completed"))
 	return "Completed"
+
+
+def _recompute_figures(target: str) -> None:
+	"""The target's figures now count the source's orders too (and its basis is today's again)."""
+	config = figures.load_config()
+	if config.update_on_events:
+		figures.recompute_customer(target, config)
 
 
 def _set_log(log: str, **values) -> None:

@@ -78,6 +78,8 @@ def test_merge_keeps_everything_and_the_chosen_values():
 	assert not frappe.db.exists("Customer", source) and not frappe.db.exists(PROFILE, source)
 	assert _rows(target) == before
 	assert frappe.db.get_value(PROFILE, target, "email_id") == source_email
+	# the target's figures count both customers' orders at once, not after the nightly refresh
+	assert frappe.db.get_value(PROFILE, target, ["order_count", "lifetime_value"]) == (2, 200)
 	purposes = frappe.get_all("Customer Consent", filters={"customer": target}, pluck="profile")
 	assert set(purposes) == {target}
 	logged = frappe.get_doc("Customer Merge Log", log)
