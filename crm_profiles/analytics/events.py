@@ -2,13 +2,18 @@
 
 Fields the engine owns are kept on every write by ``crm_profiles.utils.document.AppDocument``.
 
-An order event recomputes its customer's profile from source (``figures.recompute_customer``) right
-after the order's transaction commits, in a transaction of its own that first locks the profile row and
-then reads the customer's orders with a locking read. Concurrent submits for one customer therefore
-serialise on that row, and the last one reads every committed order: totals are never wrong. The cost
-to the submit is one query for the configuration, one indexed grouped query over that customer's
-orders, one single-row UPDATE and a commit. In tests (one rolled-back transaction) the recompute runs
-inline instead.
+A submitted order is added to its customer's figures inside the submit's transaction
+(``figures.add_order``): one locking read of the profile row and the order, the new figures, tier, stage
+and scores computed in memory, one single-row UPDATE. That is exact when the profile's stored figures
+were computed against today's basis (the nightly refresh or an earlier recompute wrote them today, with
+the same settings): sums and counts just grow by one order. Concurrent submits for one customer
+serialise on the profile row, and each adds its order to figures that hold every other committed order.
+
+Otherwise (a cancel, a profile whose basis is not today's, Sales Invoices as the source, converted
+currencies) the profile is recomputed from every order right after the order's transaction commits
+(``figures.recompute_customer``), in a READ COMMITTED transaction of its own that first locks the
+profile row and then reads the customer's committed orders. In tests (one rolled-back transaction)
+that recompute runs inline instead.
 """
 
 from __future__ import annotations
@@ -24,6 +29,15 @@ def on_order_event(doc, method=None) -> None:
 	"""Sales Order / Sales Invoice on_submit and on_cancel."""
 	if not doc.get("customer") or frappe.flags.get("crm_profiles_defer_figures"):
 		return  # demo seeding runs one full refresh at the end instead
+	config = figures.load_config()
+	if config.source != doc.doctype:
+		return
+	if not config.update_on_events:
+		# Left to the nightly refresh: no later order may be added to these figures meanwhile.
+		figures.forget_basis(doc.customer)
+		return
+	if method == "on_submit" and figures.add_order(doc.doctype, doc.name, doc.customer, config):
+		return
 	schedule_recompute(doc.customer, doc.doctype)
 
 
@@ -45,21 +59,24 @@ def schedule_recompute(customer: str, source: str = "Sales Order") -> None:
 	frappe.db.after_commit.add(partial(recompute_after_commit, customer, source))
 
 
-def recompute_if_followed(customer: str, source: str) -> bool:
+def recompute_if_followed(customer: str, source: str, lock_orders: bool = True) -> bool:
 	"""Recompute the customer's profile when the profiles follow ``source``'s events; True if it did."""
 	config = figures.load_config()
 	if not follows(config, source):
 		return False
-	# Its reads of the profile and the orders are locking reads: no fresh READ COMMITTED transaction is
-	# needed to see orders committed by others since this transaction's first read.
-	figures.recompute_customer(customer, config)
+	figures.recompute_customer(customer, config, lock_orders=lock_orders)
 	return True
 
 
 def recompute_after_commit(customer: str, source: str = "Sales Order") -> None:
+	from crm_profiles.analytics.refresh import start_fresh_transaction
+
 	frappe.local.flags.get("crm_profiles_pending_customers", set()).discard((customer, source))
 	try:
-		if not recompute_if_followed(customer, source):
+		# READ COMMITTED, and a plain read of the orders once the profile is locked: it sees every
+		# committed order, and never waits for the order of a submit that is waiting for this profile.
+		start_fresh_transaction()
+		if not recompute_if_followed(customer, source, lock_orders=False):
 			return
 		frappe.db.sql("commit")
 		frappe.db.begin()

@@ -15,6 +15,7 @@ its one row back, writes it, and logs its changes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ import frappe
 from frappe.utils import add_months, getdate, now_datetime
 
 from crm_profiles.analytics import rfm
-from crm_profiles.analytics.lifecycle import StageRules
-from crm_profiles.analytics.tiers import TierRule, sort_rules
+from crm_profiles.analytics.lifecycle import StageRules, lifecycle_stage
+from crm_profiles.analytics.tiers import TierRule, assign_tier, sort_rules
 from crm_profiles.utils.sql import insert_values
 
 PROFILE = "Customer Profile"
@@ -74,6 +75,13 @@ class Config:
 	currency: str | None = None
 	rates: dict[str, float] = field(default_factory=dict)
 	left_out: list[str] = field(default_factory=list)
+	# When the settings were last saved: part of every profile's figures basis (``basis``).
+	version: str = ""
+
+	@property
+	def rates_differ(self) -> bool:
+		"""Whether any company's orders are converted at a rate other than 1."""
+		return any(r != 1 for r in self.rates.values())
 
 	@property
 	def loyal_tiers(self) -> set[str]:
@@ -145,7 +153,28 @@ def load_config() -> Config:
 		),
 		tiers=sort_rules(tiers),
 		update_on_events=g("update_on_order_events") is None or bool(_int(g("update_on_order_events"), 0)),
+		version=g("modified") or "",
 	)
+
+
+BASIS_FIELD = "figures_basis"
+
+
+def basis(config: Config, today: date) -> str:
+	"""What a profile's stored figures were computed against: the settings that choose and value the
+	orders (saved when), the companies and rates, and the trailing window's start. A profile written by
+	a full refresh or an exact recompute carries it; an order submitted for a profile whose basis is
+	today's is added to its figures (``add_order``) instead of recomputing them from every order."""
+	parts = (
+		config.version,
+		config.source,
+		config.value_field,
+		config.company or "",
+		sorted(config.left_out),
+		sorted(config.rates.items()),
+		str(window_start(config, today)),
+	)
+	return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:20]
 
 
 def latest_rate(from_currency: str, to_currency: str, on: date) -> float | None:
@@ -323,56 +352,8 @@ def compute_figures(agg: dict | None, today: date) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. Bulk write-back and the change log
+# 3. The change log
 # ---------------------------------------------------------------------------------------------
-
-
-def _text_literal(value) -> str:
-	return frappe.db.escape(str(value), percent=False)
-
-
-def _decimal_text(value: Decimal) -> str:
-	"""A Decimal as MariaDB prints a DECIMAL column: never with an exponent ("0E-9")."""
-	return format(value, "f")
-
-
-# How each type of value the refresh writes becomes an SQL literal. Numbers and dates are formatted
-# directly (they cannot carry quotes); text goes through the driver's escaping.
-_LITERALS = {
-	type(None): lambda v: "NULL",
-	bool: lambda v: "1" if v else "0",
-	int: str,
-	Decimal: _decimal_text,
-	float: repr,
-	datetime: lambda v: f"'{v.isoformat(sep=' ')}'",
-	date: lambda v: f"'{v.isoformat()}'",
-	str: _text_literal,
-}
-
-
-def sql_literal(value) -> str:
-	"""A value of the refresh as an SQL literal. The refresh writes some 20 values per profile, and the
-	driver's generic escaping of each was half its time."""
-	return _LITERALS.get(type(value), _text_literal)(value)
-
-
-def write_back(rows: list[dict], columns: tuple[str, ...]) -> None:
-	"""UPDATE profiles from a derived table of new values, ``BATCH`` profiles per statement. Column
-	names come from the fixed tuples above; every value is a literal made by ``sql_literal``."""
-	assignments = ", ".join(f"p.`{c}` = v.`{c}`" for c in columns)
-	for start in range(0, len(rows), BATCH):
-		batch = rows[start : start + BATCH]
-		selects = []
-		for i, row in enumerate(batch):
-			values = [sql_literal(row["name"]), *(sql_literal(row[c]) for c in columns)]
-			if i == 0:
-				names = ("name", *columns)
-				values = [f"{value} as `{name}`" for value, name in zip(values, names, strict=True)]
-			selects.append("select " + ", ".join(values))
-		derived = " union all ".join(selects)
-		frappe.db.sql(
-			f"update `tabCustomer Profile` p join ({derived}) v on v.`name` = p.`name` set {assignments}"
-		)
 
 
 def log_changes(changes: list[tuple], reason: str = "Rule") -> None:
@@ -507,8 +488,8 @@ def refresh_range(
 			frappe.db.sql(
 				f"""update `tabCustomer Profile` p join {NEW_VALUES} n on n.name = p.name
 				set {", ".join(f"p.`{c}` = n.`{c}`" for c in (*columns, DAYS))},
-					p.figures_updated_on = %(now)s""",
-				{"now": now_datetime()},
+					p.figures_updated_on = %(now)s, p.`{BASIS_FIELD}` = %(basis)s""",
+				{"now": now_datetime(), "basis": basis(config, today)},
 			)
 	finally:
 		_temporary(f"drop temporary table if exists {NEW_VALUES}")
@@ -521,16 +502,20 @@ def set_days_and_scores(
 ) -> None:
 	"""Set the days since the last order on the profiles of the range where they differ (and, with
 	``score``, the scores), in one UPDATE on the server, after the changed rows were written."""
-	params = {**params, "today": today, "now": now_datetime()}
+	params = {**params, "today": today, "now": now_datetime(), "basis": basis(config, today)}
 	columns = {DAYS: DAYS_SQL}
 	if score:
 		cuts = set_cut_points(config, days=DAYS_SQL, params=params)
 		columns.update(score_columns(cuts, params, "p", days=DAYS_SQL))
 	differs = " or ".join(f"not (p.`{c}` <=> {expr})" for c, expr in columns.items())
+	# Every profile of the range holds exact figures now; the buyers' rows also take the basis, so
+	# that orders submitted today are added to them (a non-buyer's first order is recomputed).
+	differs += f" or (p.order_count > 0 and not (p.`{BASIS_FIELD}` <=> %(basis)s))"
 	where = " and ".join([*conditions, f"({differs})"])
 	frappe.db.sql(
 		f"""update `tabCustomer Profile` p
-		set {", ".join(f"p.`{c}` = {expr}" for c, expr in columns.items())}, p.figures_updated_on = %(now)s
+		set {", ".join(f"p.`{c}` = {expr}" for c, expr in columns.items())}, p.figures_updated_on = %(now)s,
+			p.`{BASIS_FIELD}` = %(basis)s
 		where {where}""",
 		params,
 	)
@@ -787,40 +772,131 @@ def rescore(config: Config) -> int:
 	return frappe.db._cursor.rowcount
 
 
-def recompute_customer(customer: str, config: Config | None = None, today: date | None = None) -> dict | None:
+def recompute_customer(
+	customer: str, config: Config | None = None, today: date | None = None, lock_orders: bool = True
+) -> dict | None:
 	"""Recompute one profile from source with the full refresh's SQL, under a lock on the profile row.
 
-	One statement locks the profile and computes its new values, reading the customer's orders with a
-	locking read, so it sees every committed order whatever the transaction's snapshot: concurrent
-	recomputes of one customer serialise on the profile row, and the last reads every order. Scores use
-	the cut points of the last full refresh (or the fixed thresholds).
+	The profile row is locked first, in a statement of its own; then one statement computes its new
+	values. ``lock_orders`` reads the customer's orders with a locking read, so it sees every committed
+	order whatever the transaction's snapshot. The order-event path passes False and runs in a READ
+	COMMITTED transaction instead: its plain read, made after the lock is held, sees every committed
+	order and never waits for an order that another submit has not committed yet (that submit waits for
+	this lock in ``add_order``, so waiting for its order would be a deadlock). Recomputes of one customer
+	serialise on the profile row, and the last reads every order. Scores use the cut points of the last
+	full refresh (or the fixed thresholds).
 	"""
 	config = config or load_config()
 	today = today or getdate()
+	if not frappe.db.sql(f"select name from `tab{PROFILE}` where name = %s for update", customer):
+		return None
 	sql, params = new_values_sql(
 		config,
 		today,
 		"p.name = %(customer)s",
 		"and customer = %(customer)s",
 		{"customer": customer},
-		lock_orders=True,
+		lock_orders=lock_orders,
 		lock_profiles=True,
 		scores=True,
 	)
-	rows = frappe.db.sql(sql, params, as_dict=True)
-	if not rows:
-		return None
-	new = rows[0]
+	new = frappe.db.sql(sql, params, as_dict=True)[0]
 	row = {k: new[k] for k in ("name", *FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, CURRENCY_FIELD)}
+	return _write_one(config, today, row, new.old_tier, new.old_stage)
+
+
+def _write_one(config: Config, today: date, row: dict, old_tier, old_stage) -> dict:
+	"""Write one profile's new values (and its basis), log its rule changes, score the site's first order."""
+	customer = row["name"]
 	row["figures_updated_on"] = now_datetime()
-	write_back([row], (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on", CURRENCY_FIELD))
-	log_changes(rule_changes(customer, {"tier": new.old_tier, "lifecycle_stage": new.old_stage}, row))
+	row[BASIS_FIELD] = basis(config, today)
+	columns = (*FIGURE_FIELDS, *RULE_FIELDS, *SCORE_FIELDS, "figures_updated_on", CURRENCY_FIELD, BASIS_FIELD)
+	# One row: a plain parameterised UPDATE (column names come from the fixed tuples above).
+	frappe.db.sql(
+		f"update `tab{PROFILE}` set {', '.join(f'`{c}` = %({c})s' for c in columns)} where name = %(name)s",
+		row,
+	)
+	log_changes(rule_changes(customer, {"tier": old_tier, "lifecycle_stage": old_stage}, row))
 	if row["order_count"] and not complete(config.cuts):
 		# The site's first order (no full refresh has seen one yet): compute the cut points now, so this
 		# customer is not left at R = F = M = 0 until the nightly refresh.
 		rescore(config)
 		row.update(frappe.db.get_value(PROFILE, customer, list(SCORE_FIELDS), as_dict=True) or {})
 	return row
+
+
+# The profile's stored figures and the submitted order's date, value and company, locking the profile.
+ADD_ORDER_SQL = """select p.name, p.`{basis}` as basis, p.tier as old_tier, p.tier_locked,
+	p.lifecycle_stage as old_stage, p.first_order_date, p.last_order_date, p.order_count, p.lifetime_value,
+	p.window_order_count, p.window_value, o.docstatus as order_docstatus, o.`{date}` as order_date,
+	o.`{value}` as order_value, o.company as order_company
+	from `tabCustomer Profile` p join {table} o on o.name = %(order)s
+	where p.name = %(customer)s for update"""
+
+
+def forget_basis(customer: str) -> None:
+	"""The profile's figures miss an order event: only a recompute from every order makes them exact."""
+	frappe.db.sql(f"update `tab{PROFILE}` set `{BASIS_FIELD}` = null where name = %s", customer)
+
+
+def counts_for(config: Config, company: str | None) -> bool:
+	"""Whether an order of ``company`` is one of the figures' orders (``aggregate_sql``'s company filter)."""
+	if config.company:
+		return company == config.company
+	return company not in config.left_out
+
+
+def add_order(doctype: str, order: str, customer: str, config: Config, today: date | None = None) -> bool:
+	"""Add one just-submitted order to its customer's figures, inside the submit's transaction; True if
+	done. False when only a recompute from every order is exact: the profile's basis is not today's (no
+	refresh or recompute since the window, the settings or the companies changed), the source counts
+	returns, or orders are converted from other currencies.
+
+	The profile row is locked (a locking read sees the latest committed figures, whatever the snapshot),
+	so concurrent submits for one customer add their orders one after another, each to figures that hold
+	every other committed order. The sums are exact decimals, the average is ``average``, and the tier,
+	stage and scores come from the pure rules that ``test_rules_sql`` proves equal to the refresh's SQL.
+	"""
+	today = today or getdate()
+	src = SOURCES[config.source]
+	if doctype != config.source or src["counts"] or (not config.company and config.rates_differ):
+		return False
+	sql = ADD_ORDER_SQL.format(
+		basis=BASIS_FIELD, date=src["date"], value=config.value_field, table=src["table"]
+	)
+	rows = frappe.db.sql(sql, {"order": order, "customer": customer}, as_dict=True)
+	if not rows or rows[0].basis != basis(config, today) or rows[0].order_docstatus != 1:
+		return False
+	p = rows[0]
+	count = int(p.order_count or 0)
+	agg = frappe._dict(
+		order_count=count,
+		first_order_date=p.first_order_date if count else None,
+		last_order_date=p.last_order_date if count else None,
+		lifetime_value=_money(p.lifetime_value),
+		window_order_count=int(p.window_order_count or 0),
+		window_value=_money(p.window_value),
+	)
+	if counts_for(config, p.order_company):
+		day, value = getdate(p.order_date), _money(p.order_value)
+		agg.first_order_date = min(agg.first_order_date or day, day)
+		agg.last_order_date = max(agg.last_order_date or day, day)
+		agg.order_count += 1
+		agg.lifetime_value += value
+		if day > window_start(config, today):
+			agg.window_order_count += 1
+			agg.window_value += value
+	row = {"name": customer, **compute_figures(agg, today), CURRENCY_FIELD: config.currency}
+	row["tier"] = p.old_tier if p.tier_locked else assign_tier(row, config.tiers, today)
+	row["lifecycle_stage"] = lifecycle_stage(
+		row, config.stage_rules, today, row["tier"] in config.loyal_tiers
+	)
+	r, f, m = rfm.rfm_scores(
+		row["order_count"], row["days_since_last_order"], row["lifetime_value"], config.cuts
+	)
+	row.update(recency_score=r, frequency_score=f, monetary_score=m, rfm_segment=rfm.segment(r, f, m) or None)
+	_write_one(config, today, row, p.old_tier, p.old_stage)
+	return True
 
 
 def complete(cuts: dict) -> bool:

@@ -453,6 +453,88 @@ def test_disabled_order_events_leave_the_profile_to_the_nightly_refresh():
 	}
 
 
+def test_disabled_order_events_forget_the_basis_so_a_later_submit_recomputes():
+	customer = make_customer().name
+	make_order(customer, add_days(getdate(), -3), 100)
+	full_refresh()
+	assert profile(customer, (figures.BASIS_FIELD,))[figures.BASIS_FIELD]
+	set_settings(update_on_order_events=0)
+	make_order(customer, add_days(getdate(), -2), 50)
+	assert profile(customer, ("order_count", figures.BASIS_FIELD)) == {
+		"order_count": 1,
+		"figures_basis": None,
+	}
+	set_settings(update_on_order_events=1)
+	make_order(customer, add_days(getdate(), -1), 7)
+	assert profile(customer, ("order_count", "lifetime_value")) == {
+		"order_count": 3,
+		"lifetime_value": Decimal(157),
+	}
+
+
+def _no_recompute(*args, **kwargs):
+	raise AssertionError("the submit should have added its order, not recomputed the profile")
+
+
+def test_a_submit_adds_its_order_to_figures_of_todays_basis_exactly(monkeypatch):
+	set_settings(rfm_mode="Quintiles", loyal_min_orders=3)
+	make_tier("_Gold", 30, min_window_value=900, min_order_count=3)
+	make_tier("_Bronze", 10, min_order_count=1)
+	rng = random.Random(20261201)
+	customers = [make_customer().name for _ in range(8)]
+	for customer in customers:
+		for _ in range(rng.randint(0, 3)):
+			make_order(customer, add_days(getdate(), -rng.randint(1, 700)), round(rng.uniform(1, 400), 2))
+	full_refresh()
+	bases = {profile(c, (figures.BASIS_FIELD,))[figures.BASIS_FIELD] for c in customers}
+	assert bases == {figures.basis(figures.load_config(), getdate())}
+
+	monkeypatch.setattr(figures, "recompute_customer", _no_recompute)
+	# Orders inside and outside the window, older than the first and newer than the last, on buyers
+	# (a non-buyer's first order is recomputed: the refresh gives only buyers the basis).
+	buyers = [c for c in customers if profile(c, ("order_count",))["order_count"]]
+	for customer in buyers:
+		# the window's first day is not in it: (today - 12 months, today]
+		for day in (
+			add_days(getdate(), -900),
+			add_months(getdate(), -12),
+			add_days(getdate(), -30),
+			getdate(),
+		):
+			make_order(customer, day, round(rng.uniform(1, 500), 3))
+	monkeypatch.undo()
+	added = _snapshot(buyers, SCORED)
+	tiers_logged = {c: changes(c, "Tier") for c in buyers}
+	assert len({p["tier"] for p in added.values()}) > 1
+
+	full_refresh()  # the cut points move with the new orders; figures, tiers and stages must not
+	assert _snapshot(buyers, COMPARED) == {c: {k: p[k] for k in COMPARED} for c, p in added.items()}
+	assert {c: changes(c, "Tier") for c in buyers} == tiers_logged
+
+
+def test_a_profile_whose_basis_is_not_todays_is_recomputed_from_every_order():
+	customer = make_customer().name
+	make_order(customer, add_days(getdate(), -100), 100)
+	full_refresh()
+	# A stored value that no order explains, under an old basis: the next submit recomputes, and heals it
+	frappe.db.set_value(
+		"Customer Profile", customer, {"order_count": 40, figures.BASIS_FIELD: "old"}, update_modified=False
+	)
+	make_order(customer, add_days(getdate(), -1), 20)
+	assert profile(customer, ("order_count", "lifetime_value")) == {
+		"order_count": 2,
+		"lifetime_value": Decimal(120),
+	}
+	# A window of another length is another basis: the window's figures are recomputed, not added to
+	set_settings(window_months=2)
+	make_order(customer, add_days(getdate(), -2), 5)
+	assert profile(customer, ("window_order_count", "window_value", figures.BASIS_FIELD)) == {
+		"window_order_count": 2,
+		"window_value": Decimal(25),
+		"figures_basis": figures.basis(figures.load_config(), getdate()),
+	}
+
+
 def test_long_queue_chunk_jobs_share_the_refresh_and_the_last_one_scores(queued):
 	queued.refresh.enqueue_full_refresh(chunk_size=3)
 	jobs = queued.jobs

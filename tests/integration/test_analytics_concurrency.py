@@ -1,7 +1,8 @@
 """Concurrent submits for one customer, from separate processes that commit, give exact totals.
 
 Each worker process connects to the test site, submits one Sales Order for the same customer and
-commits; the profile update runs after that commit. The test then compares the profile with a fresh
+commits; the order is added to the profile inside that transaction, or the profile is recomputed after
+the commit when its figures are not of today's basis. The test then compares the profile with a fresh
 aggregate from source and with a full refresh, and removes everything it committed.
 """
 
@@ -39,7 +40,7 @@ WORKER = textwrap.dedent(
 	while time.time() < {start_at}:
 		time.sleep(0.005)
 	so.submit()
-	frappe.db.commit()  # the profile update runs after this commit
+	frappe.db.commit()  # the order was added inside this transaction, or the profile is recomputed after it
 	print(so.name)
 	frappe.destroy()
 	"""
@@ -65,8 +66,15 @@ def committed_customer():
 	assert not frappe.db.count("Customer Profile Change", {"customer_profile": customer})
 
 
-def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer):
+@pytest.mark.parametrize("basis", ["none", "today"])
+def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer, basis):
+	""" "none": the first submits recompute after their commits, and the later ones add their orders
+	once a recompute gave the profile today's basis; "today": every submit adds its order in its own
+	transaction."""
 	customer, _item = committed_customer
+	if basis == "today":
+		figures.recompute_customer(customer)
+		frappe.db.commit()
 	start_at = time.time() + 25
 	script = WORKER.format(
 		tests=str(REPO / "tests"), sites=str(SITES), site=SITE, customer=customer, start_at=start_at
@@ -96,6 +104,9 @@ def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer)
 		figures.aggregate(config, today, customer=customer).get(customer), today
 	)
 	assert stored == {k: (float(v) if hasattr(v, "quantize") else v) for k, v in from_source.items()}
+	assert frappe.db.get_value("Customer Profile", customer, figures.BASIS_FIELD) == figures.basis(
+		config, today
+	)
 
 	from crm_profiles.analytics.refresh import full_refresh
 

@@ -5,7 +5,7 @@ thousands of generated figures, boundary values included, and compare every answ
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import frappe
@@ -31,6 +31,34 @@ CUTS = {
 	"frequency": (1.0, 2.0, 4.0, 8.0),
 	"monetary": (999.99, 5000.0, 20000.005, 50000.0),
 }
+
+
+def _text_literal(value) -> str:
+	return frappe.db.escape(str(value), percent=False)
+
+
+def _decimal_text(value: Decimal) -> str:
+	"""A Decimal as MariaDB prints a DECIMAL column: never with an exponent ("0E-9")."""
+	return format(value, "f")
+
+
+# How each type of value of the generated rows becomes an SQL literal. Numbers and dates are formatted
+# directly (they cannot carry quotes); text goes through the driver's escaping.
+_LITERALS = {
+	type(None): lambda v: "NULL",
+	bool: lambda v: "1" if v else "0",
+	int: str,
+	Decimal: _decimal_text,
+	float: repr,
+	datetime: lambda v: f"'{v.isoformat(sep=' ')}'",
+	date: lambda v: f"'{v.isoformat()}'",
+	str: _text_literal,
+}
+
+
+def sql_literal(value) -> str:
+	"""A value of the generated rows as an SQL literal."""
+	return _LITERALS.get(type(value), _text_literal)(value)
 
 
 def random_figures(rng: random.Random) -> dict:
@@ -66,9 +94,9 @@ def sql_rows(rows: list[dict], columns: dict[str, str], params: dict) -> list[di
 		selects.append(
 			"select "
 			+ ", ".join(
-				f"cast({figures.sql_literal(v)} as date) as `{k}`"
+				f"cast({sql_literal(v)} as date) as `{k}`"
 				if k == "first_order_date"
-				else f"{figures.sql_literal(v)} as `{k}`"
+				else f"{sql_literal(v)} as `{k}`"
 				for k, v in values.items()
 			)
 		)

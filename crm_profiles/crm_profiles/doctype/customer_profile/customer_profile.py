@@ -42,6 +42,7 @@ class CustomerProfile(AppDocument):
 		days_since_last_order: DF.Int
 		do_not_contact: DF.Check
 		email_id: DF.Data | None
+		figures_basis: DF.Data | None
 		figures_currency: DF.Link | None
 		figures_updated_on: DF.Datetime | None
 		first_order_date: DF.Date | None
