@@ -467,9 +467,17 @@ def refresh_range(
 	frappe.db.sql(
 		f"select count(*) from (select name from `tabCustomer Profile` p where {where} for update) x", params
 	)
-	sql, values = new_values_sql(config, today, where, orders, params)
 	columns = (*(c for c in FIGURE_FIELDS if c != DAYS), *RULE_FIELDS, CURRENCY_FIELD)
-	differs = " or ".join(f"not (s.`{c}` <=> n.`{c}`)" for c in columns)
+	# The stored values come with the new ones, from the one read of the profiles
+	kept = tuple(c for c in columns if c not in RULE_FIELDS)
+	sql, values = new_values_sql(config, today, where, orders, params, old=kept)
+	differs = " or ".join(
+		[
+			*(f"not (n.`old_{c}` <=> n.`{c}`)" for c in kept),
+			"not (n.old_tier <=> n.tier)",
+			"not (n.old_stage <=> n.lifecycle_stage)",
+		]
+	)
 	_temporary(f"drop temporary table if exists {NEW_VALUES}")
 	changed = _temporary(
 		# One grouped pass over all the range's orders: without split materialisation MariaDB would
@@ -479,7 +487,7 @@ def refresh_range(
 		"set statement optimizer_switch = 'split_materialized=off', "
 		f"tmp_table_size = {TEMP_TABLE_BYTES}, max_heap_table_size = {TEMP_TABLE_BYTES} for "
 		f"""create temporary table {NEW_VALUES} ({NEW_VALUES_COLUMNS})
-		select n.* from ({sql}) n join `tabCustomer Profile` s on s.name = n.name where {differs}""",
+		select n.* from ({sql}) n where {differs}""",
 		values,
 	)
 	try:
@@ -548,18 +556,20 @@ def new_values_sql(
 	lock_orders: bool = False,
 	lock_profiles: bool = False,
 	scores: bool = False,
+	old: tuple[str, ...] = (),
 ) -> tuple[str, dict]:
 	"""(SELECT of every new value of the profiles matching ``profiles``, its parameters).
 
 	``profiles`` is a condition on the profile table ``p``, ``orders`` the same restriction on the
 	orders' ``customer`` (both made here, never from input). Columns: name, old_tier, old_stage, the
 	figures, tier, lifecycle_stage, the currency and, with ``scores``, the RFM scores and segment from
-	the stored cut points. ``lock`` reads the orders with a locking read: the latest committed ones.
+	the stored cut points; ``old`` adds the stored value of each of those fields as ``old_<field>``. ``lock`` reads the orders with a locking read: the latest committed ones.
 	"""
 	values = {**params, **aggregate_params(config, today), "today": today, "currency": config.currency}
 	aggregate = aggregate_sql(config, orders) + (" lock in share mode" if lock_orders else "")
 	has = "ifnull(a.order_count, 0) > 0"
-	figures_sql = f"""select p.name, p.tier as old_tier, p.tier_locked, p.lifecycle_stage as old_stage,
+	stored = "".join(f"p.`{c}` as `old_{c}`, " for c in old)
+	figures_sql = f"""select p.name, p.tier as old_tier, p.tier_locked, p.lifecycle_stage as old_stage, {stored}
 		case when {has} then a.first_order_date end as first_order_date,
 		case when {has} then a.last_order_date end as last_order_date,
 		case when {has} then greatest(datediff(%(today)s, a.last_order_date), 0) else 0 end
