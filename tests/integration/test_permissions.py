@@ -100,6 +100,42 @@ def test_territory_user_cannot_log_an_interaction_for_another_territory(two_terr
 		doc.insert()
 
 
+@pytest.mark.parametrize("strict", [0, 1])
+def test_a_territory_user_logs_interactions_for_own_territory_and_its_scope_is_copied(
+	two_territories, strict, monkeypatch
+):
+	"""The customer's name, territory and group are copied onto the interaction by the server (they have
+	no fetch_from), with strict user permissions or without: the user logs for their own territory only."""
+	t = two_territories
+	# System Settings' "Apply Strict User Permissions", as Frappe's permission checks read it (in this
+	# process only: no cached System Settings outlives the test)
+	setting = frappe.get_system_settings
+	monkeypatch.setattr(
+		frappe,
+		"get_system_settings",
+		lambda key: strict if key == "apply_strict_user_permissions" else setting(key),
+	)
+	make_user(TERRITORY_USER, ["CRM User"], territory=t["north"])
+	frappe.set_user(TERRITORY_USER)
+	doc = frappe.get_doc(
+		{"doctype": INTERACTION, "customer": t["mine"], "interaction_type": "Call", "subject": "Mine"}
+	).insert()
+	customer = frappe.db.get_value(
+		"Customer", t["mine"], ["customer_name", "territory", "customer_group"], as_dict=True
+	)
+	assert (doc.customer_name, doc.territory, doc.customer_group, doc.profile) == (
+		customer.customer_name,
+		t["north"],
+		customer.customer_group,
+		t["mine"],
+	)
+	theirs = frappe.get_doc(
+		{"doctype": INTERACTION, "customer": t["theirs"], "interaction_type": "Call", "subject": "Not mine"}
+	)
+	with pytest.raises(frappe.PermissionError):
+		theirs.insert()
+
+
 @pytest.fixture
 def committed_territories():
 	"""REST requests run in their own connection, so this data is committed and removed afterwards."""
