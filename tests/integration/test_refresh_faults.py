@@ -84,10 +84,39 @@ def _ensure_profiles(count: int) -> None:
 	frappe.db.commit()
 
 
+def _alive(worker) -> bool:
+	"""A registered worker whose process still runs (a killed one stays registered for minutes, and an
+	expired registration has no process at all)."""
+	import socket
+
+	if not worker.pid:
+		return False
+	if worker.hostname != socket.gethostname():
+		return True
+	try:
+		os.kill(worker.pid, 0)
+	except ProcessLookupError:
+		return False
+	return True
+
+
+def _no_other_long_worker() -> None:
+	"""The test's own workers must be the ones that take the parts: a bench worker already serving the
+	long queue (a running ``bench start``, or ``scripts/bootstrap``'s servers) would take them first."""
+	from frappe.utils.background_jobs import get_queue, get_workers
+
+	others = [w.name for w in get_workers(get_queue("long")) if _alive(w)]
+	assert not others, (
+		f"workers already serve this bench's long queue ({', '.join(others)}); stop them first "
+		"(scripts/bootstrap --stop)"
+	)
+
+
 @pytest.fixture
 def committed_site(site, tmp_path):
 	from frappe.utils.background_jobs import get_queue
 
+	_no_other_long_worker()
 	frappe.db.rollback()
 	_ensure_profiles(6)
 	get_queue("long").empty()  # jobs left queued by other tests' commits are not this test's
