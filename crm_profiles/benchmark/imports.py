@@ -79,7 +79,7 @@ def data_import(doctype: str, header: list[str], rows: list[list], tag: str) -> 
 	return elapsed
 
 
-CUSTOMER_HEADER = ["Customer Name", "Customer Type", "Customer Group", "Territory", "Tax Id"]
+CUSTOMER_HEADER = ["Customer Name", "Customer Type", "Customer Group", "Territory", "Tax ID"]
 _WORDS = ["Lumen", "Quarry", "Tessel", "Orbit", "Saffron", "Vireo", "Kestrel", "Marrow", "Ozone", "Pylon"]
 
 
@@ -121,7 +121,7 @@ INTERACTION_HEADER = [
 	"Status",
 	"Subject",
 ]  # the fields' labels
-EVENT_HEADER = ["Subject", "Event Type", "Starts On", "Status"]
+EVENT_HEADER = ["Subject", "Event Type", "Starts on", "Status"]  # the fields' labels, exactly
 
 
 def interaction_import(n: int, customers: list[str], echo=print) -> tuple[float, float]:
