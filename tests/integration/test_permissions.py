@@ -104,8 +104,8 @@ def test_territory_user_cannot_log_an_interaction_for_another_territory(two_terr
 def test_a_territory_user_logs_interactions_for_own_territory_and_its_scope_is_copied(
 	two_territories, strict, monkeypatch
 ):
-	"""The customer's name, territory and group are copied onto the interaction by the server (they have
-	no fetch_from), with strict user permissions or without: the user logs for their own territory only."""
+	"""The customer's name, territory and group are copied onto the interaction, with strict user
+	permissions or without: the user logs for their own territory only."""
 	t = two_territories
 	# System Settings' "Apply Strict User Permissions", as Frappe's permission checks read it (in this
 	# process only: no cached System Settings outlives the test)

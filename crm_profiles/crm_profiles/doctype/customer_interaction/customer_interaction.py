@@ -104,10 +104,7 @@ class CustomerInteraction(AppDocument):
 		refresh_engagement([self.customer])
 
 	def set_profile(self):
-		"""Link the customer's profile and copy the customer's name and scope (territory, group) for
-		permissions and reports. The copies are set here, from the one query of ``validate_customer``, and
-		have no ``fetch_from``: with one, Frappe would check each copied link again after fetching it,
-		two more queries for every row of a Data Import."""
+		"""Link the customer's profile and copy the customer's scope (territory, group) for permissions."""
 		values = frappe._dict(self.flags.customer_scope)
 		self.profile = values.pop("profile")
 		self.update(values)
