@@ -563,7 +563,8 @@ def new_values_sql(
 	``profiles`` is a condition on the profile table ``p``, ``orders`` the same restriction on the
 	orders' ``customer`` (both made here, never from input). Columns: name, old_tier, old_stage, the
 	figures, tier, lifecycle_stage, the currency and, with ``scores``, the RFM scores and segment from
-	the stored cut points; ``old`` adds the stored value of each of those fields as ``old_<field>``. ``lock`` reads the orders with a locking read: the latest committed ones.
+	the stored cut points; ``old`` adds the stored value of each of those fields as ``old_<field>``.
+	``lock_orders`` reads the orders with a locking read: the latest committed ones.
 	"""
 	values = {**params, **aggregate_params(config, today), "today": today, "currency": config.currency}
 	aggregate = aggregate_sql(config, orders) + (" lock in share mode" if lock_orders else "")
