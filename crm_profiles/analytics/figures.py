@@ -442,15 +442,17 @@ def refresh_range(
 	"""Figures, tier and stage for profiles with ``lo <= name < hi``, on the server; returns how many
 	profiles changed other than by the calendar. Scores: ``rescore``, or here with ``score``.
 
-	1. The range's profiles are locked (an order submitted meanwhile waits and recomputes after this
-	range commits, so nothing written by an incremental update is overwritten with older figures). One
-	grouped pass over the range's orders computes every profile's new values; the profiles where
-	anything but the days since the last order differs go into a temporary table, their old tier and
-	stage beside the new.
-	2. The changes of tier and stage are logged from it, and one join UPDATE writes those profiles.
-	3. The days since the last order, which move every night for every buyer, are set by one UPDATE on
-	the server; with ``score`` (one range over every profile) the same UPDATE sets the RFM scores from
-	quintile cut points read from the stored figures and the new days, as ``rescore`` would.
+	1. One UPDATE sets the days since the last order, which move every night for every buyer, from the
+	stored last order date; with ``score`` (one range over every profile) it also sets the RFM scores from
+	the cut points that the stored figures give (``expected_cut_points``). It matches every profile of the
+	range, so it is also the lock: an order submitted meanwhile waits and is added to (or recomputed from)
+	what this range commits, and nothing it writes is overwritten with older figures.
+	2. One grouped pass over the range's orders computes every profile's new values; the profiles where
+	anything but the days differs go into a temporary table, their old tier and stage beside the new.
+	The changes of tier and stage are logged from it, and one join UPDATE writes those profiles.
+	3. With ``score``, the cut points are read again from the figures now stored. When the second pass
+	changed nothing they depend on, they are the same and every score already stands; otherwise the
+	scores are set again from them (``rescore``).
 
 	No profile row crosses to Python.
 	"""
@@ -463,14 +465,13 @@ def refresh_range(
 		params["hi"] = hi
 	orders = " ".join(f"and {c.replace('p.name', 'customer')}" for c in conditions)
 	where = " and ".join(conditions) or "1 = 1"
-	# The lock first, in a statement of its own: locking rows inside the grouped SELECT costs twice as much.
-	frappe.db.sql(
-		f"select count(*) from (select name from `tabCustomer Profile` p where {where} for update) x", params
-	)
+	if score:
+		config.cuts = expected_cut_points(config, today)
+	set_days_and_scores(config, today, where, params, score)
 	columns = (*(c for c in FIGURE_FIELDS if c != DAYS), *RULE_FIELDS, CURRENCY_FIELD)
 	# The stored values come with the new ones, from the one read of the profiles
 	kept = tuple(c for c in columns if c not in RULE_FIELDS)
-	sql, values = new_values_sql(config, today, where, orders, params, old=kept)
+	sql, values = new_values_sql(config, today, where, orders, params, scores=score, old=kept)
 	differs = " or ".join(
 		[
 			*(f"not (n.`old_{c}` <=> n.`{c}`)" for c in kept),
@@ -493,37 +494,53 @@ def refresh_range(
 	try:
 		if changed:
 			log_rule_changes(NEW_VALUES)
+			written = (*columns, DAYS, *(SCORE_FIELDS if score else ()))
 			frappe.db.sql(
 				f"""update `tabCustomer Profile` p join {NEW_VALUES} n on n.name = p.name
-				set {", ".join(f"p.`{c}` = n.`{c}`" for c in (*columns, DAYS))},
+				set {", ".join(f"p.`{c}` = n.`{c}`" for c in written)},
 					p.figures_updated_on = %(now)s, p.`{BASIS_FIELD}` = %(basis)s""",
 				{"now": now_datetime(), "basis": basis(config, today)},
 			)
 	finally:
 		_temporary(f"drop temporary table if exists {NEW_VALUES}")
-	set_days_and_scores(config, today, conditions, params, score)
+	if score:
+		expected = config.cuts
+		if set_cut_points(config) != expected:
+			rescore(config)
 	return changed
 
 
-def set_days_and_scores(
-	config: Config, today: date, conditions: list[str], params: dict, score: bool
-) -> None:
-	"""Set the days since the last order on the profiles of the range where they differ (and, with
-	``score``, the scores), in one UPDATE on the server, after the changed rows were written."""
+def expected_cut_points(config: Config, today: date) -> dict:
+	"""The cut points in force once the stored figures are today's: the quintiles of the stored figures
+	with today's days since the last order (fixed thresholds: those). A refresh scores with them first,
+	then checks them against the figures it has written."""
+	if config.rfm_mode == "Fixed Thresholds":
+		return config.cuts
+	return cut_points(DAYS_SQL, {"today": today})
+
+
+def set_days_and_scores(config: Config, today: date, where: str, params: dict, score: bool) -> None:
+	"""Set the days since the last order (and, with ``score``, the scores from ``config.cuts``) on every
+	profile of the range, in one UPDATE on the server, from the stored figures.
+
+	The UPDATE matches every profile of the range, so it holds each one's row lock until the commit, and
+	writes only the rows whose values differ (``figures_updated_on`` moves only on those).
+	"""
 	params = {**params, "today": today, "now": now_datetime(), "basis": basis(config, today)}
 	columns = {DAYS: DAYS_SQL}
 	if score:
-		cuts = set_cut_points(config, days=DAYS_SQL, params=params)
-		columns.update(score_columns(cuts, params, "p", days=DAYS_SQL))
+		columns.update(score_columns(config.cuts, params, "p", days=DAYS_SQL))
 	differs = " or ".join(f"not (p.`{c}` <=> {expr})" for c, expr in columns.items())
-	# Every profile of the range holds exact figures now; the buyers' rows also take the basis, so
-	# that orders submitted today are added to them (a non-buyer's first order is recomputed).
-	differs += f" or (p.order_count > 0 and not (p.`{BASIS_FIELD}` <=> %(basis)s))"
-	where = " and ".join([*conditions, f"({differs})"])
+	# Every profile of the range holds exact figures after this refresh; the buyers' rows also take the
+	# basis, so that orders submitted today are added to them (a non-buyer's first order is recomputed).
+	buyer_basis = f"case when p.order_count > 0 then %(basis)s else p.`{BASIS_FIELD}` end"
+	differs += f" or not (p.`{BASIS_FIELD}` <=> {buyer_basis})"
+	# figures_updated_on comes first: MariaDB assigns from left to right, so its test reads the old values.
 	frappe.db.sql(
 		f"""update `tabCustomer Profile` p
-		set {", ".join(f"p.`{c}` = {expr}" for c, expr in columns.items())}, p.figures_updated_on = %(now)s,
-			p.`{BASIS_FIELD}` = %(basis)s
+		set p.figures_updated_on = case when {differs} then %(now)s else p.figures_updated_on end,
+			{", ".join(f"p.`{c}` = {expr}" for c, expr in columns.items())},
+			p.`{BASIS_FIELD}` = {buyer_basis}
 		where {where}""",
 		params,
 	)

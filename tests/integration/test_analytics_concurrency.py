@@ -117,5 +117,73 @@ def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer,
 	frappe.db.rollback()
 
 
+SUBMITTER = textwrap.dedent(
+	"""
+	import os, sys
+	sys.path.insert(0, {tests!r})
+	os.chdir({sites!r})
+	import frappe
+	frappe.init(site={site!r}, sites_path={sites!r})
+	frappe.connect()
+	frappe.set_user("Administrator")
+	so = frappe.get_doc("Sales Order", {order!r})
+	print("submitting", flush=True)
+	so.submit()
+	frappe.db.commit()
+	print(so.name, flush=True)
+	frappe.destroy()
+	"""
+)
+
+
+def test_an_order_submitted_during_a_refresh_waits_for_it_and_is_counted(committed_customer, monkeypatch):
+	"""The refresh's first UPDATE matches every profile of its range, so it holds their row locks even
+	where it writes nothing: a submit for an unchanged profile waits until the refresh commits, then adds
+	its order to what the refresh wrote. Without the lock the submit would commit in the middle of the
+	refresh, whose second pass could then write figures without it."""
+	from support.sales import make_order
+
+	customer, _item = committed_customer
+	figures.recompute_customer(customer)  # today's basis: the submit adds its order
+	order = make_order(customer, getdate(), rate=7, submit=False).name
+	frappe.db.commit()
+	script = SUBMITTER.format(tests=str(REPO / "tests"), sites=str(SITES), site=SITE, order=order)
+	seen = {}
+	new_values_sql = figures.new_values_sql
+
+	def submit_meanwhile(*args, **kwargs):
+		# between the refresh's first UPDATE and its grouped pass
+		proc = subprocess.Popen(
+			[bench_python(), "-c", script],
+			cwd=str(SITES),
+			stdout=subprocess.PIPE,
+			stderr=subprocess.PIPE,
+			text=True,
+		)
+		seen["proc"] = proc
+		assert proc.stdout.readline().strip() == "submitting", proc.stderr.read()[-2000:]
+		time.sleep(3)
+		seen["waiting"] = proc.poll() is None
+		return new_values_sql(*args, **kwargs)
+
+	monkeypatch.setattr(figures, "new_values_sql", submit_meanwhile)
+	# as a part of the nightly refresh runs (``refresh.start_fresh_transaction``, which tests skip)
+	frappe.db.sql("commit")
+	frappe.db.sql("set transaction isolation level read committed")
+	frappe.db.begin()
+	figures.refresh_range(figures.load_config(), getdate(), customer, customer + "0")
+	frappe.db.commit()
+	out, err = seen["proc"].communicate(timeout=120)
+	assert seen["proc"].returncode == 0, err[-2000:]
+	assert seen["waiting"], "the submit did not wait for the refresh's lock on an unchanged profile"
+	assert out.strip().endswith(order)
+
+	frappe.db.rollback()
+	stored = frappe.db.get_value(
+		"Customer Profile", customer, ["order_count", "lifetime_value"], as_dict=True
+	)
+	assert (stored.order_count, stored.lifetime_value) == (1, 7)
+
+
 if sys.platform == "win32":  # pragma: no cover
 	pytest.skip("worker processes need a POSIX bench", allow_module_level=True)
