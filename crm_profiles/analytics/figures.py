@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 import frappe
+from frappe import _
 from frappe.utils import add_months, getdate, now_datetime
 
 from crm_profiles.analytics import rfm
@@ -527,23 +529,45 @@ def set_days_and_scores(config: Config, today: date, where: str, params: dict, s
 	writes only the rows whose values differ (``figures_updated_on`` moves only on those).
 	"""
 	params = {**params, "today": today, "now": now_datetime(), "basis": basis(config, today)}
-	columns = {DAYS: DAYS_SQL}
+	new = {DAYS: DAYS_SQL}
 	if score:
-		columns.update(score_columns(config.cuts, params, "p", days=DAYS_SQL))
-	differs = " or ".join(f"not (p.`{c}` <=> {expr})" for c, expr in columns.items())
+		new.update(score_columns(config.cuts, params, "p", days=DAYS_SQL))
 	# Every profile of the range holds exact figures after this refresh; the buyers' rows also take the
 	# basis, so that orders submitted today are added to them (a non-buyer's first order is recomputed).
 	buyer_basis = f"case when p.order_count > 0 then %(basis)s else p.`{BASIS_FIELD}` end"
-	differs += f" or not (p.`{BASIS_FIELD}` <=> {buyer_basis})"
-	# figures_updated_on comes first: MariaDB assigns from left to right, so its test reads the old values.
+	differs = " or ".join(
+		[
+			*(f"not (p.`{c}` <=> {expr})" for c, expr in new.items()),
+			f"not (p.`{BASIS_FIELD}` <=> {buyer_basis})",
+		]
+	)
+	# MariaDB assigns from left to right, each expression reading the values assigned before it:
+	# figures_updated_on first, its test reading the old values; the scores read the new days, and the
+	# segment the new scores, so that no expression is evaluated twice for a row.
+	sets = {DAYS: DAYS_SQL}
+	if score:
+		sets.update(score_sql(config.cuts, params, "p", days=f"p.`{DAYS}`"))
+		sets["rfm_segment"] = segment_sql(params, *(f"p.`{c}`" for c in SCORE_FIELDS[:3]))
 	frappe.db.sql(
-		f"""update `tabCustomer Profile` p
+		f"""{left_to_right()}update `tabCustomer Profile` p
 		set p.figures_updated_on = case when {differs} then %(now)s else p.figures_updated_on end,
-			{", ".join(f"p.`{c}` = {expr}" for c, expr in columns.items())},
+			{", ".join(f"p.`{c}` = {expr}" for c, expr in sets.items())},
 			p.`{BASIS_FIELD}` = {buyer_basis}
 		where {where}""",
 		params,
 	)
+
+
+def left_to_right() -> str:
+	"""A prefix for an UPDATE whose assignments read the values assigned before them: MariaDB's default,
+	unless the site's SQL mode has SIMULTANEOUS_ASSIGNMENT, which this statement then leaves out."""
+	mode = frappe.db.sql("select @@sql_mode")[0][0] or ""
+	if "SIMULTANEOUS_ASSIGNMENT" not in mode.upper():
+		return ""
+	kept = ",".join(m for m in mode.split(",") if m.strip().upper() != "SIMULTANEOUS_ASSIGNMENT")
+	if not re.fullmatch(r"[A-Za-z_,]*", kept):  # mode names only (the server's value, never input)
+		frappe.throw(_("Unexpected SQL mode: {0}").format(mode))
+	return f"set statement sql_mode = '{kept}' for "
 
 
 def _temporary(sql: str, params: dict | None = None) -> int:
@@ -750,25 +774,29 @@ def log_rule_changes(table: str) -> None:
 
 def cut_points(days: str = DAYS, params: dict | None = None) -> dict:
 	"""``rfm.cut_points_from`` over every profile, in SQL: the values at the nearest ranks. ``days``: the
-	days since the last order (a column, or ``DAYS_SQL`` with ``params``: fixed SQL, never input)."""
-	n = frappe.db.sql("select count(*) from `tabCustomer Profile` where order_count > 0")[0][0]
-	if not n:
-		return {"frequency": (), "recency": (), "monetary": ()}
-	ranks = [max(math.ceil(k * n / 5), 1) for k in (1, 2, 3, 4)]
+	days since the last order (a column, or ``DAYS_SQL`` with ``params``: fixed SQL, never input).
+
+	One statement: the number of profiles with orders is a window over the same read, and the nearest
+	ranks, ``max(ceil(k * n / 5), 1)``, are computed from it on the server."""
+	ranks = ", ".join(f"greatest(ceiling({k} * n / 5), 1)" for k in (1, 2, 3, 4))
 	rows = frappe.db.sql(
-		f"""select f_rank, order_count, r_rank, days, m_rank, lifetime_value from (
-			select order_count, {days} as days, lifetime_value,
+		f"""select n, f_rank, order_count, r_rank, days, m_rank, lifetime_value from (
+			select order_count, {days} as days, lifetime_value, count(*) over () as n,
 				row_number() over (order by order_count) as f_rank,
 				row_number() over (order by {days}) as r_rank,
 				row_number() over (order by lifetime_value) as m_rank
 			from `tabCustomer Profile` where order_count > 0) ranked
-		where f_rank in %(ranks)s or r_rank in %(ranks)s or m_rank in %(ranks)s""",
-		{**(params or {}), "ranks": tuple(ranks)},
+		where f_rank in ({ranks}) or r_rank in ({ranks}) or m_rank in ({ranks})""",
+		params or {},
 	)
+	if not rows:
+		return {"frequency": (), "recency": (), "monetary": ()}
+	n = rows[0][0]
 	at = {"frequency": {}, "recency": {}, "monetary": {}}
-	for f_rank, count, r_rank, days_, m_rank, value in rows:
+	for _n, f_rank, count, r_rank, days_, m_rank, value in rows:
 		at["frequency"][f_rank], at["recency"][r_rank], at["monetary"][m_rank] = count, days_, value
-	return {measure: tuple(float(values[k]) for k in ranks) for measure, values in at.items()}
+	ranks_at = [max(math.ceil(k * n / 5), 1) for k in (1, 2, 3, 4)]
+	return {measure: tuple(float(values[k]) for k in ranks_at) for measure, values in at.items()}
 
 
 def set_cut_points(config: Config, days: str = DAYS, params: dict | None = None) -> dict:

@@ -376,6 +376,37 @@ def test_full_refresh_is_idempotent_and_scores_every_customer_with_orders():
 			assert values["rfm_segment"]
 
 
+def test_the_refresh_scores_alike_when_the_site_assigns_simultaneously():
+	"""The refresh's first UPDATE reads the days and scores it has just assigned (MariaDB's default order
+	of assignment). A site whose SQL mode has SIMULTANEOUS_ASSIGNMENT gets the same days, scores and
+	segments: the statement leaves that mode out."""
+	rng = random.Random(31)
+	customers = [make_customer().name for _ in range(10)]
+	_random_history(rng, customers, 40)
+	night = add_days(getdate(), 40)
+	names = tuple(customers)
+	results = {}
+	mode = frappe.db.sql("select @@session.sql_mode")[0][0]
+	for simultaneous in (True, False):
+		frappe.db.sql(
+			"""update `tabCustomer Profile` set days_since_last_order = 9999, recency_score = 0,
+			frequency_score = 0, monetary_score = 0, rfm_segment = null where name in %s""",
+			(names,),
+		)
+		frappe.db.sql(
+			"set session sql_mode = %s", f"{mode},SIMULTANEOUS_ASSIGNMENT" if simultaneous else mode
+		)
+		try:
+			assert bool(figures.left_to_right()) is simultaneous
+			full_refresh(today=night)
+		finally:
+			frappe.db.sql("set session sql_mode = %s", mode)
+		results[simultaneous] = _snapshot(customers, SCORED)
+	assert results[True] == results[False]
+	scored = [v for v in results[False].values() if v["order_count"]]
+	assert scored and all(v["recency_score"] and v["rfm_segment"] for v in scored)
+
+
 @pytest.mark.parametrize("chunk_size", [None, 3], ids=["single-pass", "chunked"])
 def test_a_refresh_writes_only_what_changed_and_corrects_any_stored_value(chunk_size):
 	"""The refresh compares the stored values with the new ones on the server: an unchanged profile keeps
