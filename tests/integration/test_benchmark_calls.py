@@ -29,6 +29,17 @@ def test_each_timed_call_runs_on_a_real_site():
 	assert customer in {r.name for r in run.at_risk_rows(min_days=89)}
 
 
+def test_the_wait_for_a_quiet_server_reads_its_status_and_ends():
+	"""``settle`` reads InnoDB's status as the site's own database user (no PROCESS privilege), stops
+	once the dirty pages no longer fall, and runs untimed before each timed run."""
+	status = {k.lower() for k, _v in frappe.db.sql(run.QUIET_STATUS)}
+	assert status == {"innodb_buffer_pool_pages_dirty", "innodb_history_list_length"}
+	assert 0 <= run.settle(limit=5, interval=0.05) < 10
+	order = []
+	run.timed(lambda: order.append("run"), 2, before=lambda: order.append("wait"))
+	assert order == ["run", "wait", "run", "wait", "run"]
+
+
 def test_a_time_box_stops_a_slow_call_and_its_query():
 	"""ERPNext's quadratic report would run for an hour at the large size: the benchmark stops it."""
 	started = time.perf_counter()
