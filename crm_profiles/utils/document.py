@@ -16,8 +16,10 @@ the desk's save, Data Import, bulk edit), because they all end in ``Document.ins
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.model import no_value_fields, table_fields
 from frappe.model.document import Document
+from frappe.model.utils.link_count import notify_link_count
 
 from crm_profiles.utils.validation import validate_value_types
 
@@ -47,6 +49,83 @@ class AppDocument(Document):
 
 	def before_validate(self):
 		keep_computed_fields(self)
+
+	def get_invalid_links(self, is_submittable=False):
+		"""Frappe's link check, with the links that fetch values (``customer`` for ``fetch_from:
+		customer.territory``) checked here, one query each, and their Link copies not queried again.
+
+		A copied Link value comes from the row its link's check has just read: a value Frappe checked when
+		that document was saved and keeps valid on rename and delete. Checking it again costs a query per
+		copy on every save and every imported row.
+
+		Frappe 15 lets a link that fetches values through when its document does not exist (its check
+		finds nothing and reports nothing); here that link is invalid, as on Frappe 16.
+		"""
+		taken = links_that_fetch(self)
+		if not taken:
+			return super().get_invalid_links(is_submittable)
+		left_out = set(taken) | {
+			d.fieldname for _df, _doctype, fetched in taken.values() for d in fetched if d.fieldtype == "Link"
+		}
+		meta = self.meta  # Frappe's cached_property, kept in the instance's __dict__
+		self.__dict__["meta"] = _LinkFieldsLeftOut(meta, left_out)
+		try:
+			invalid, cancelled = super().get_invalid_links(is_submittable)
+		finally:
+			self.__dict__["meta"] = meta
+		for fieldname, (df, doctype, fetched) in taken.items():
+			docname = self.get(fieldname)
+			columns = ["name", *(d.fetch_from.split(".", 1)[1] for d in fetched)]
+			values = frappe.db.get_value(doctype, docname, columns, as_dict=True)
+			if not values:
+				invalid.append((fieldname, docname, f"{_(df.label, context=df.parent)}: {docname}"))
+				continue
+			setattr(self, fieldname, values.name)  # the name as stored (MariaDB compares without case)
+			for d in fetched:
+				self.set_fetch_from_value(doctype, d, values)
+			notify_link_count(doctype, docname)
+		return invalid, cancelled
+
+
+class _LinkFieldsLeftOut:
+	"""A document's meta whose ``get_link_fields`` leaves out some fields; everything else is the meta's."""
+
+	def __init__(self, meta, fieldnames: set[str]):
+		self._meta, self._fieldnames = meta, fieldnames
+
+	def __getattr__(self, name):
+		return getattr(self._meta, name)
+
+	def get_link_fields(self):
+		return [df for df in self._meta.get_link_fields() if df.fieldname not in self._fieldnames]
+
+
+def links_that_fetch(doc) -> dict[str, tuple]:
+	"""{fieldname: (field, linked doctype, fields its check sets)} for each set Link of ``doc`` whose
+	check fetches values into other fields, as Frappe's check would set them (a field fetched only when
+	empty, when it is empty; on a submitted document, only fields allowed on submit).
+
+	Left to Frappe: a link that is itself fetched from another, a link to a virtual, single or
+	submittable doctype, and every Dynamic Link.
+	"""
+	meta = doc.meta
+	fetched_from = {df.fetch_from.split(".", 1)[0] for df in meta.fields if df.fetch_from}
+	taken = {}
+	for df in meta.get_link_fields():
+		if df.fieldname not in fetched_from or not df.options or not doc.get(df.fieldname) or df.fetch_from:
+			continue
+		target = frappe.get_meta(df.options)
+		if target.get("is_virtual") or target.issingle or target.is_submittable:
+			continue
+		fetched = [
+			d
+			for d in meta.get_fields_to_fetch(df.fieldname)
+			if (not d.fetch_if_empty or not doc.get(d.fieldname))
+			and (doc.is_new() or not doc.docstatus.is_submitted() or d.allow_on_submit)
+		]
+		if fetched:
+			taken[df.fieldname] = (df, df.options, fetched)
+	return taken
 
 
 def workflow_state_field(doctype: str) -> str | None:
