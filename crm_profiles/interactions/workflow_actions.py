@@ -9,8 +9,9 @@ as for every non-complaint under the shipped workflow, the hook is a no-op and i
 document's on_update.
 
 The transitions are read from the live workflow (one query; once per Data Import, as the app's other
-configuration) and their conditions evaluated with Frappe's own ``is_transition_condition_satisfied``,
-so a transition an admin adds without a condition makes the hook run again.
+configuration) and their conditions evaluated as Frappe's own ``is_transition_condition_satisfied`` does,
+so a transition an admin adds without a condition makes the hook run again. (On Frappe 15 each condition is
+compiled once per process, ``compat.workflow_condition_holds``; Frappe 16 does that itself.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 
 import frappe
 
+from crm_profiles.compat import workflow_condition_holds
 from crm_profiles.utils import data_import
 
 HANDLER = "frappe.workflow.doctype.workflow_action.workflow_action.process_workflow_actions"
@@ -26,7 +28,7 @@ HANDLER = "frappe.workflow.doctype.workflow_action.workflow_action.process_workf
 
 def has_actions_to_create(doc) -> bool:
 	"""Whether Frappe's process_workflow_actions could create a Workflow Action for ``doc`` (new)."""
-	from frappe.model.workflow import get_workflow_name, is_transition_condition_satisfied
+	from frappe.model.workflow import get_workflow_name
 	from frappe.workflow.doctype.workflow_action.workflow_action import get_doc_workflow_state
 
 	workflow = get_workflow_name(doc.doctype)
@@ -40,9 +42,7 @@ def has_actions_to_create(doc) -> bool:
 		if data_import.in_data_import(doc)
 		else _conditions(workflow, state)
 	)
-	return any(
-		is_transition_condition_satisfied(frappe._dict(condition=condition), doc) for condition in conditions
-	)
+	return any(workflow_condition_holds(condition, doc) for condition in conditions)
 
 
 def _conditions(workflow: str, state: str | None) -> list[str | None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.model import no_value_fields, table_fields
+from frappe.model import default_fields, no_value_fields, table_fields
 from frappe.model.document import Document
 from frappe.model.utils.link_count import notify_link_count
 
@@ -51,24 +51,31 @@ class AppDocument(Document):
 		keep_computed_fields(self)
 
 	def get_invalid_links(self, is_submittable=False):
-		"""Frappe's link check, with the links that fetch values (``customer`` for ``fetch_from:
-		customer.territory``) checked here, one query each, and their Link copies not queried again.
+		"""Frappe's link check, with each Link to an ordinary doctype checked here by one plain query that
+		also reads the values the link fetches (``fetch_from: customer.territory``), and the Link copies
+		it fetches not queried again.
 
-		A copied Link value comes from the row its link's check has just read: a value Frappe checked when
-		that document was saved and keeps valid on rename and delete. Checking it again costs a query per
-		copy on every save and every imported row.
-
-		Frappe 15 lets a link that fetches values through when its document does not exist (its check
+		- A copied Link value comes from the row its link's check has just read: a value Frappe checked
+		when that document was saved and keeps valid on rename and delete. Checking it again cost a query
+		per copy on every save and every imported row.
+		- Frappe builds each check through its query builder, which costs more than the query itself on a
+		row of a Data Import.
+		- Frappe 15 lets a link that fetches values through when its document does not exist (its check
 		finds nothing and reports nothing); here that link is invalid, as on Frappe 16.
+		- A Link to User that holds the signed-in user (an interaction's owner, by default) names a user
+		that exists: it needs no query.
+
+		Dynamic Links, links to virtual, single or submittable doctypes, and copies fetched only when
+		empty stay with Frappe's check.
 		"""
-		taken = links_that_fetch(self)
-		if not taken:
+		taken, own = links_checked_here(self), session_user_links(self)
+		if not taken and not own:
 			return super().get_invalid_links(is_submittable)
-		left_out = set(taken) | {
+		copies = {
 			d.fieldname for _df, _doctype, fetched in taken.values() for d in fetched if d.fieldtype == "Link"
 		}
 		meta = self.meta  # Frappe's cached_property, kept in the instance's __dict__
-		self.__dict__["meta"] = _LinkFieldsLeftOut(meta, left_out)
+		self.__dict__["meta"] = _LinkFieldsLeftOut(meta, set(taken) | copies | own)
 		try:
 			invalid, cancelled = super().get_invalid_links(is_submittable)
 		finally:
@@ -76,7 +83,7 @@ class AppDocument(Document):
 		for fieldname, (df, doctype, fetched) in taken.items():
 			docname = self.get(fieldname)
 			columns = ["name", *(d.fetch_from.split(".", 1)[1] for d in fetched)]
-			values = frappe.db.get_value(doctype, docname, columns, as_dict=True)
+			values = self.read_linked_row(fieldname, doctype, docname, columns)
 			if not values:
 				invalid.append((fieldname, docname, f"{_(df.label, context=df.parent)}: {docname}"))
 				continue
@@ -85,6 +92,18 @@ class AppDocument(Document):
 				self.set_fetch_from_value(doctype, d, values)
 			notify_link_count(doctype, docname)
 		return invalid, cancelled
+
+	def read_linked_row(self, fieldname: str, doctype: str, name: str, columns: list[str]) -> dict | None:
+		"""The linked document's ``columns`` (its name first), None when it does not exist.
+
+		Table and column names come from the meta (``links_checked_here`` keeps only columns the linked
+		doctype has); the name is a parameter."""
+		rows = frappe.db.sql(
+			f"select {', '.join(f'`{c}`' for c in columns)} from `tab{doctype}` where name = %s",
+			name,
+			as_dict=True,
+		)
+		return rows[0] if rows else None
 
 
 class _LinkFieldsLeftOut:
@@ -100,19 +119,35 @@ class _LinkFieldsLeftOut:
 		return [df for df in self._meta.get_link_fields() if df.fieldname not in self._fieldnames]
 
 
-def links_that_fetch(doc) -> dict[str, tuple]:
-	"""{fieldname: (field, linked doctype, fields its check sets)} for each set Link of ``doc`` whose
-	check fetches values into other fields, as Frappe's check would set them (a field fetched only when
-	empty, when it is empty; on a submitted document, only fields allowed on submit).
+def session_user_links(doc) -> set[str]:
+	"""The Links to User of ``doc`` that hold the signed-in user, exactly, and fetch nothing."""
+	user = frappe.session.user
+	meta = doc.meta
+	return {
+		df.fieldname
+		for df in meta.get_link_fields()
+		if df.options == "User"
+		and user
+		and doc.get(df.fieldname) == user
+		and not df.fetch_from
+		and not meta.get_fields_to_fetch(df.fieldname)
+	}
 
-	Left to Frappe: a link that is itself fetched from another, a link to a virtual, single or
-	submittable doctype, and every Dynamic Link.
+
+def links_checked_here(doc) -> dict[str, tuple]:
+	"""{fieldname: (field, linked doctype, fields its check sets)} for each set Link of ``doc`` that the
+	app checks itself, with the fields its check fetches as Frappe's would set them (a field fetched only
+	when empty, when it is empty; on a submitted document, only fields allowed on submit).
+
+	Left to Frappe: a Link that is itself fetched from another, a link to a virtual, single or
+	submittable doctype, one whose fetched values are not plain columns of the linked doctype, one whose
+	fetched Link copies fetch values of their own, and every Dynamic Link.
 	"""
 	meta = doc.meta
-	fetched_from = {df.fetch_from.split(".", 1)[0] for df in meta.fields if df.fetch_from}
+	own = session_user_links(doc)
 	taken = {}
 	for df in meta.get_link_fields():
-		if df.fieldname not in fetched_from or not df.options or not doc.get(df.fieldname) or df.fetch_from:
+		if df.fetch_from or not df.options or not doc.get(df.fieldname) or df.fieldname in own:
 			continue
 		target = frappe.get_meta(df.options)
 		if target.get("is_virtual") or target.issingle or target.is_submittable:
@@ -123,9 +158,20 @@ def links_that_fetch(doc) -> dict[str, tuple]:
 			if (not d.fetch_if_empty or not doc.get(d.fieldname))
 			and (doc.is_new() or not doc.docstatus.is_submitted() or d.allow_on_submit)
 		]
-		if fetched:
-			taken[df.fieldname] = (df, df.options, fetched)
+		sources = [d.fetch_from.split(".", 1)[1] for d in fetched]
+		if not all(_is_column(target, c) for c in sources):
+			continue
+		if any(d.fieldtype == "Link" and meta.get_fields_to_fetch(d.fieldname) for d in fetched):
+			continue
+		taken[df.fieldname] = (df, df.options, fetched)
 	return taken
+
+
+def _is_column(meta, fieldname: str) -> bool:
+	if fieldname in default_fields:
+		return True
+	df = meta.get_field(fieldname)
+	return bool(df) and not df.is_virtual and df.fieldtype not in no_value_fields + table_fields
 
 
 def workflow_state_field(doctype: str) -> str | None:

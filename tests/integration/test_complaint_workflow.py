@@ -82,3 +82,41 @@ def test_a_transition_out_of_open_without_condition_gives_calls_workflow_actions
 	workflow.save()
 	call = make_interaction(make_customer().name, interaction_type="Call")
 	assert workflow_action_states(call.name) == ["Open"]
+
+
+@pytest.mark.parametrize(
+	"condition",
+	[
+		'doc.interaction_type == "Complaint"',
+		"doc.interaction_type in ('Call', 'Visit') and not doc.rating",
+		"frappe.session.user == 'Administrator' or doc.status == 'Open'",
+		"",
+		None,
+	],
+)
+def test_a_transition_condition_holds_as_frappes_own_check_says(condition):
+	"""``compat.workflow_condition_holds`` (compiled once on Frappe 15) answers as Frappe's check."""
+	from frappe.model.workflow import is_transition_condition_satisfied
+
+	from crm_profiles.compat import workflow_condition_holds
+
+	customer = make_customer().name
+	for kind in ("Call", "Complaint"):
+		doc = frappe.new_doc("Customer Interaction")
+		doc.update({"customer": customer, "interaction_type": kind, "subject": "x", "status": "Open"})
+		expected = is_transition_condition_satisfied(frappe._dict(condition=condition), doc)
+		assert workflow_condition_holds(condition, doc) == expected
+		assert workflow_condition_holds(condition, doc) == expected  # compiled once, then reused
+
+
+@pytest.mark.parametrize("condition", ["(x := 1)", "doc.__class__", "__import__('os')"])
+def test_a_condition_frappe_refuses_is_refused_alike(condition):
+	from frappe.model.workflow import is_transition_condition_satisfied
+
+	from crm_profiles.compat import workflow_condition_holds
+
+	doc = frappe.new_doc("Customer Interaction")
+	with pytest.raises(Exception) as frappes:
+		is_transition_condition_satisfied(frappe._dict(condition=condition), doc)
+	with pytest.raises(type(frappes.value)):
+		workflow_condition_holds(condition, doc)

@@ -11,7 +11,7 @@ from frappe.model.document import Document
 from frappe.model.meta import Meta
 from support.factories import make_customer, make_interaction, unique
 
-from crm_profiles.utils.document import AppDocument, links_that_fetch
+from crm_profiles.utils.document import AppDocument, links_checked_here
 
 
 @pytest.fixture
@@ -46,7 +46,9 @@ def _queries(fn) -> list[str]:
 
 
 def _reads(queries: list[str], table: str) -> list[str]:
-	return [q for q in queries if re.search(rf"from `tab{table}` where `?name`?\s*=", q, re.IGNORECASE)]
+	"""The reads of one row of ``table`` by its name (Frappe's checks, and the app's, with an alias)."""
+	pattern = rf"from `tab{table}`( \w+)? .*where (\w+\.)?`?name`?\s*="
+	return [q for q in queries if re.search(pattern, q, re.IGNORECASE)]
 
 
 def _reads_with_and_without_the_app_check(monkeypatch, make) -> tuple[list[str], list[str]]:
@@ -79,19 +81,21 @@ def test_an_interaction_takes_its_customers_territory_and_group_without_checking
 		stored = frappe.db.get_value("Customer Interaction", doc.name, ["territory", "customer_group"])
 		assert stored == (customer.territory, customer.customer_group)
 		assert isinstance(doc.meta, Meta)  # the document's own meta is back after the check
-	assert _reads(ours, "Customer"), "the customer link itself is still checked"
+	assert len(_reads(ours, "Customer")) == 1, "the customer is read once: its check, with its scope"
+	assert len(_reads(frappes, "Customer")) == 2  # Frappe's check, then the interaction's own read
 	for table in ("Territory", "Customer Group"):
 		assert len(_reads(frappes, table)) - len(_reads(ours, table)) == 1, table
 
 
-def test_only_set_links_that_fetch_are_taken_with_what_they_fetch(scoped_customer):
+def test_only_set_links_are_taken_with_what_they_fetch_and_copies_are_not(scoped_customer):
 	doc = frappe.new_doc("Customer Interaction")
 	doc.territory = "All Territories"
-	assert links_that_fetch(doc) == {}  # no customer: the territory sent is checked by Frappe
+	taken = links_checked_here(doc)
+	assert "customer" not in taken and "territory" not in taken  # a copy is never taken
 	doc.customer = scoped_customer.name
-	taken = links_that_fetch(doc)
-	assert set(taken) == {"customer"}
+	taken = links_checked_here(doc)
 	assert {d.fieldname for d in taken["customer"][2]} == {"customer_name", "territory", "customer_group"}
+	assert "territory" not in taken and "customer_group" not in taken
 
 
 @pytest.mark.parametrize("territory", [None, "_CRM no such territory"], ids=["no-territory", "any-territory"])
@@ -113,3 +117,14 @@ def test_a_customer_typed_in_another_case_is_stored_as_named(scoped_customer):
 	doc = make_interaction(scoped_customer.name.upper())
 	assert doc.customer == scoped_customer.name
 	assert doc.territory == scoped_customer.territory
+
+
+def test_the_signed_in_user_as_owner_needs_no_query_and_another_user_is_still_checked(
+	scoped_customer, monkeypatch
+):
+	ours, frappes = _reads_with_and_without_the_app_check(
+		monkeypatch, lambda: make_interaction(scoped_customer.name, interaction_owner=frappe.session.user)
+	)
+	assert len(_reads(frappes, "User")) - len(_reads(ours, "User")) == 1
+	with pytest.raises(frappe.LinkValidationError, match=re.escape("_crm-nobody@example.com")):
+		make_interaction(scoped_customer.name, interaction_owner="_crm-nobody@example.com")

@@ -72,10 +72,25 @@ class CustomerInteraction(AppDocument):
 			frappe.throw(
 				_("Please select the customer this interaction is with."), title=_("Customer missing")
 			)
-		# one query for the customer's existence, its scope and its profile (read by set_profile)
-		self.flags.customer_scope = customer_scope(self.customer)
+		# one query for the customer's existence, its scope and its profile (read by set_profile), unless
+		# the link check of this save has just read them (read_linked_row)
+		checked = self.flags.pop("checked_customer", None)
+		if checked and checked[0] == self.customer:
+			self.flags.customer_scope = checked[1]
+		else:
+			self.flags.customer_scope = customer_scope(self.customer)
 		if not self.flags.customer_scope:
 			frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(self.customer)))
+
+	def read_linked_row(self, fieldname, doctype, name, columns):
+		"""The customer's row for the link check, read with its profile in the same query: validate
+		needs both, and a row of a Data Import would otherwise pay a second query for them."""
+		if fieldname != "customer":
+			return super().read_linked_row(fieldname, doctype, name, columns)
+		row = customer_scope(name, columns)
+		if row:
+			self.flags.checked_customer = (row.name, frappe._dict({k: row[k] for k in SCOPE}))
+		return row
 
 	def clear_empty_source(self):
 		"""No source is NULL, never "": the database keeps (reference_doctype, reference_name) unique."""
@@ -147,11 +162,16 @@ class CustomerInteraction(AppDocument):
 			self.db_set("profile", self.customer, update_modified=False)
 
 
-def customer_scope(customer: str) -> dict | None:
-	"""The customer's name, group and territory, and its profile (None when it has none)."""
+SCOPE = ("customer_name", "customer_group", "territory", "profile")
+
+
+def customer_scope(customer: str, columns: list[str] | tuple[str, ...] = ()) -> dict | None:
+	"""The customer's name, group and territory, and its profile (None when it has none); with
+	``columns`` (column names from the meta, never input), those of the customer's row too."""
 	# a plain query, not the query builder: it runs for every row of an import
+	extra = "".join(f", c.`{c}`" for c in columns if c not in SCOPE)
 	rows = frappe.db.sql(
-		"""select c.customer_name, c.customer_group, c.territory, p.name as profile
+		f"""select c.customer_name, c.customer_group, c.territory, p.name as profile{extra}
 		from `tabCustomer` c left join `tabCustomer Profile` p on p.name = c.name
 		where c.name = %s""",
 		customer,
