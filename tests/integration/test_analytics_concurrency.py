@@ -25,15 +25,19 @@ from crm_profiles.analytics import figures
 
 WORKERS = 12
 
-WORKER = textwrap.dedent(
+# A worker process: connected to the test site as Administrator, the test helpers importable.
+PRELUDE = """
+import os, sys, time
+sys.path.insert(0, {tests!r})
+os.chdir({sites!r})
+import frappe
+frappe.init(site={site!r}, sites_path={sites!r})
+frappe.connect()
+frappe.set_user("Administrator")
+"""
+
+WORKER = PRELUDE + textwrap.dedent(
 	"""
-	import os, sys, time
-	sys.path.insert(0, {tests!r})
-	os.chdir({sites!r})
-	import frappe
-	frappe.init(site={site!r}, sites_path={sites!r})
-	frappe.connect()
-	frappe.set_user("Administrator")
 	from support.sales import make_order
 	so = make_order({customer!r}, frappe.utils.getdate(), rate=int(sys.argv[1]), submit=False)
 	frappe.db.commit()
@@ -117,15 +121,8 @@ def test_parallel_submits_for_one_customer_give_exact_totals(committed_customer,
 	frappe.db.rollback()
 
 
-SUBMITTER = textwrap.dedent(
+SUBMITTER = PRELUDE + textwrap.dedent(
 	"""
-	import os, sys
-	sys.path.insert(0, {tests!r})
-	os.chdir({sites!r})
-	import frappe
-	frappe.init(site={site!r}, sites_path={sites!r})
-	frappe.connect()
-	frappe.set_user("Administrator")
 	so = frappe.get_doc("Sales Order", {order!r})
 	print("submitting", flush=True)
 	so.submit()
