@@ -68,7 +68,8 @@ class AppDocument(Document):
 		Dynamic Links, links to virtual, single or submittable doctypes, and copies fetched only when
 		empty stay with Frappe's check.
 		"""
-		taken, own = links_checked_here(self), session_user_links(self)
+		own = session_user_links(self)
+		taken = links_checked_here(self, own)
 		if not taken and not own:
 			return super().get_invalid_links(is_submittable)
 		copies = {
@@ -134,17 +135,17 @@ def session_user_links(doc) -> set[str]:
 	}
 
 
-def links_checked_here(doc) -> dict[str, tuple]:
+def links_checked_here(doc, own: set[str] = frozenset()) -> dict[str, tuple]:
 	"""{fieldname: (field, linked doctype, fields its check sets)} for each set Link of ``doc`` that the
 	app checks itself, with the fields its check fetches as Frappe's would set them (a field fetched only
 	when empty, when it is empty; on a submitted document, only fields allowed on submit).
 
 	Left to Frappe: a Link that is itself fetched from another, a link to a virtual, single or
 	submittable doctype, one whose fetched values are not plain columns of the linked doctype, one whose
-	fetched Link copies fetch values of their own, and every Dynamic Link.
+	fetched Link copies fetch values of their own, and every Dynamic Link. ``own``: the links that need
+	no check at all (``session_user_links``), left out too.
 	"""
 	meta = doc.meta
-	own = session_user_links(doc)
 	taken = {}
 	for df in meta.get_link_fields():
 		if df.fetch_from or not df.options or not doc.get(df.fieldname) or df.fieldname in own:
