@@ -507,8 +507,9 @@ def refresh_range(
 		_temporary(f"drop temporary table if exists {NEW_VALUES}")
 	if score:
 		expected = config.cuts
-		if set_cut_points(config) != expected:
-			rescore(config)
+		stored = set_cut_points(config)
+		if stored != expected:
+			rescore(config, stored)
 	return changed
 
 
@@ -807,13 +808,14 @@ def set_cut_points(config: Config, days: str = DAYS, params: dict | None = None)
 	return config.cuts
 
 
-def rescore(config: Config) -> int:
+def rescore(config: Config, cuts: dict | None = None) -> int:
 	"""Set R, F, M and the segment on every profile, from cut points over all customers with orders.
 
 	Quintile cut points are recomputed here and stored in CRM Profile Settings, where the incremental
-	update reads them. One UPDATE on the server writes the profiles whose scores change.
+	update reads them (``cuts``: the ones a caller has just computed and stored that way). One UPDATE
+	on the server writes the profiles whose scores change.
 	"""
-	cuts = set_cut_points(config)
+	cuts = cuts if cuts is not None else set_cut_points(config)
 	params = {}
 	scores = score_columns(cuts, params, "p")
 	differs = " or ".join(
