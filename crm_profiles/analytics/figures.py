@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -452,9 +451,12 @@ def refresh_range(
 	2. One grouped pass over the range's orders computes every profile's new values; the profiles where
 	anything but the days differs go into a temporary table, their old tier and stage beside the new.
 	The changes of tier and stage are logged from it, and one join UPDATE writes those profiles.
-	3. With ``score``, the cut points are read again from the figures now stored. When the second pass
-	changed nothing they depend on, they are the same and every score already stands; otherwise the
-	scores are set again from them (``rescore``).
+	3. With ``score``, when the second pass changed no order count, lifetime value or last order date,
+	the cut points the first UPDATE scored with are those of the figures now stored, and are stored as
+	they are. Otherwise they are read again from the stored figures, and when they moved every score is
+	set again from them (``rescore``). Either way every profile is scored with the cut points stored.
+	(An order committed between the first read of the cut points and the first UPDATE is counted in
+	its profile's figures and scored with them, as an order submitted just after the refresh would be.)
 
 	No profile row crosses to Python.
 	"""
@@ -482,6 +484,7 @@ def refresh_range(
 		]
 	)
 	_temporary(f"drop temporary table if exists {NEW_VALUES}")
+	moved = False  # whether this pass changed a figure the cut points are read from
 	changed = _temporary(
 		# One grouped pass over all the range's orders: without split materialisation MariaDB would
 		# run the aggregate once per profile ("LATERAL DERIVED"), through the customer index. Its
@@ -503,13 +506,20 @@ def refresh_range(
 					p.figures_updated_on = %(now)s, p.`{BASIS_FIELD}` = %(basis)s""",
 				{"now": now_datetime(), "basis": basis(config, today)},
 			)
+			if score:
+				ranked = ("order_count", "lifetime_value", "last_order_date")
+				moved = frappe.db.sql(
+					f"""select exists(select 1 from {NEW_VALUES} n
+					where {" or ".join(f"not (n.`old_{c}` <=> n.`{c}`)" for c in ranked)})"""
+				)[0][0]
 	finally:
 		_temporary(f"drop temporary table if exists {NEW_VALUES}")
 	if score:
 		expected = config.cuts
-		stored = set_cut_points(config)
-		if stored != expected:
-			rescore(config, stored)
+		if not moved:  # every figure they are read from is as it was: store them as they are
+			store_cut_points(config)
+		elif set_cut_points(config) != expected:
+			rescore(config, config.cuts)
 	return changed
 
 
@@ -777,35 +787,43 @@ def cut_points(days: str = DAYS, params: dict | None = None) -> dict:
 	"""``rfm.cut_points_from`` over every profile, in SQL: the values at the nearest ranks. ``days``: the
 	days since the last order (a column, or ``DAYS_SQL`` with ``params``: fixed SQL, never input).
 
-	One statement: the number of profiles with orders is a window over the same read, and the nearest
-	ranks, ``max(ceil(k * n / 5), 1)``, are computed from it on the server."""
-	ranks = ", ".join(f"greatest(ceiling({k} * n / 5), 1)" for k in (1, 2, 3, 4))
-	rows = frappe.db.sql(
-		f"""select n, f_rank, order_count, r_rank, days, m_rank, lifetime_value from (
-			select order_count, {days} as days, lifetime_value, count(*) over () as n,
-				row_number() over (order by order_count) as f_rank,
-				row_number() over (order by {days}) as r_rank,
-				row_number() over (order by lifetime_value) as m_rank
-			from `tabCustomer Profile` where order_count > 0) ranked
-		where f_rank in ({ranks}) or r_rank in ({ranks}) or m_rank in ({ranks})""",
-		params or {},
-	)
-	if not rows:
+	Order counts and days take few distinct values, so each is read as (value, how many), grouped on
+	the server, and ranked here (``rfm.quintile_cut_points_counted``). Lifetime values are mostly
+	distinct: one window over them returns only the rows at the nearest ranks, counted on the server.
+	"""
+	buyers = "from `tabCustomer Profile` where order_count > 0"
+	frequency = frappe.db.sql(f"select order_count, count(*) {buyers} group by 1 order by 1")
+	if not frequency:
 		return {"frequency": (), "recency": (), "monetary": ()}
-	n = rows[0][0]
-	at = {"frequency": {}, "recency": {}, "monetary": {}}
-	for _n, f_rank, count, r_rank, days_, m_rank, value in rows:
-		at["frequency"][f_rank], at["recency"][r_rank], at["monetary"][m_rank] = count, days_, value
-	ranks_at = [max(math.ceil(k * n / 5), 1) for k in (1, 2, 3, 4)]
-	return {measure: tuple(float(values[k]) for k in ranks_at) for measure, values in at.items()}
+	recency = frappe.db.sql(f"select {days}, count(*) {buyers} group by 1 order by 1", params or {})
+	ranks = ", ".join(f"greatest(ceiling({k} * n / 5), 1)" for k in (1, 2, 3, 4))
+	monetary = frappe.db.sql(
+		f"""select n, rank_, lifetime_value from (
+			select lifetime_value, count(*) over () as n, row_number() over (order by lifetime_value) as rank_
+			{buyers}) ranked
+		where rank_ in ({ranks})"""
+	)
+	# Its own count: under READ COMMITTED an order committed between these reads may add a buyer.
+	at = {rank: value for _n, rank, value in monetary}
+	return {
+		"frequency": rfm.quintile_cut_points_counted(frequency),
+		"recency": rfm.quintile_cut_points_counted(recency),
+		"monetary": tuple(float(at[rank]) for rank in rfm.quintile_ranks(monetary[0][0])) if monetary else (),
+	}
 
 
 def set_cut_points(config: Config, days: str = DAYS, params: dict | None = None) -> dict:
 	"""Quintile cut points of every profile with orders, stored in the settings (fixed thresholds: kept)."""
 	if config.rfm_mode != "Fixed Thresholds":
 		config.cuts = cut_points(days, params)
-		frappe.db.set_single_value(SETTINGS, "rfm_cut_points", json.dumps(config.cuts), update_modified=False)
+		store_cut_points(config)
 	return config.cuts
+
+
+def store_cut_points(config: Config) -> None:
+	"""Store ``config.cuts`` in the settings, where the incremental update reads them (fixed: kept)."""
+	if config.rfm_mode != "Fixed Thresholds":
+		frappe.db.set_single_value(SETTINGS, "rfm_cut_points", json.dumps(config.cuts), update_modified=False)
 
 
 def rescore(config: Config, cuts: dict | None = None) -> int:

@@ -75,13 +75,32 @@ def parse_thresholds(text: str | None, default: Sequence[float]) -> tuple[float,
 	return values
 
 
+def quintile_ranks(n: int) -> tuple[int, ...]:
+	"""The nearest ranks (1-based) of the 20th, 40th, 60th and 80th percentiles of ``n`` values."""
+	return tuple(max(math.ceil(k * n / 5), 1) for k in (1, 2, 3, 4))
+
+
 def quintile_cut_points(values: Sequence[float]) -> tuple[float, ...]:
 	"""The 20th, 40th, 60th and 80th percentiles (nearest rank) of ``values``; () when empty."""
 	ordered = sorted(values)
-	n = len(ordered)
-	if not n:
+	if not ordered:
 		return ()
-	return tuple(float(ordered[max(math.ceil(k * n / 5), 1) - 1]) for k in (1, 2, 3, 4))
+	return tuple(float(ordered[rank - 1]) for rank in quintile_ranks(len(ordered)))
+
+
+def quintile_cut_points_counted(counted: Sequence[tuple[float, int]]) -> tuple[float, ...]:
+	"""``quintile_cut_points`` of the values that ``counted`` gives as (value, how many times), in
+	ascending order of value: the value at each rank is the first whose running count reaches it."""
+	ranks = quintile_ranks(sum(int(times) for _value, times in counted))
+	if not counted:
+		return ()
+	cuts, seen, i = [], 0, 0
+	for rank in ranks:  # ascending, each within the total
+		while seen + int(counted[i][1]) < rank:
+			seen += int(counted[i][1])
+			i += 1
+		cuts.append(float(counted[i][0]))
+	return tuple(cuts)
 
 
 def score_higher_is_better(value: float, cuts: Sequence[float]) -> int:

@@ -376,6 +376,35 @@ def test_full_refresh_is_idempotent_and_scores_every_customer_with_orders():
 			assert values["rfm_segment"]
 
 
+def test_after_every_refresh_each_profile_is_scored_with_the_cut_points_stored():
+	"""The refresh scores with the cut points of the stored figures and stores them without reading them
+	again when its grouped pass changed no figure they come from; when it did, it reads them again and
+	rescores. Either way, on every night: the stored cut points are the quintiles of the stored figures,
+	and every profile's scores and segment are those the stored cut points give its figures."""
+	from crm_profiles.analytics import rfm
+
+	rng = random.Random(41)
+	customers = [make_customer().name for _ in range(12)]
+	_random_history(rng, customers, 40)
+	for i, night in enumerate((0, 1, 2, 45, 46, 200, 400)):
+		if i == 3:  # wrong counts on every profile: the grouped pass puts them right, the cut points move
+			frappe.db.sql("update `tabCustomer Profile` set order_count = order_count + 500")
+		full_refresh(today=add_days(getdate(), night))
+		stored = {
+			k: tuple(v)
+			for k, v in frappe.parse_json(frappe.db.get_single_value(SETTINGS, "rfm_cut_points")).items()
+		}
+		rows = frappe.db.sql(
+			"""select order_count, days_since_last_order, lifetime_value, recency_score, frequency_score,
+			monetary_score, ifnull(rfm_segment, '') from `tabCustomer Profile`"""
+		)
+		assert stored == figures.cut_points() == rfm.cut_points_from([r[:3] for r in rows]), night
+		for count, days, value, *scores in rows:
+			expected = rfm.rfm_scores(count, days, value, stored)
+			assert tuple(scores) == (*expected, rfm.segment(*expected)), (night, count, days, value)
+	assert max(profile(c)["order_count"] for c in customers) < 500
+
+
 def test_the_refresh_scores_alike_when_the_site_assigns_simultaneously():
 	"""The refresh's first UPDATE reads the days and scores it has just assigned (MariaDB's default order
 	of assignment). A site whose SQL mode has SIMULTANEOUS_ASSIGNMENT gets the same days, scores and

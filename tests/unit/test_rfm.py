@@ -1,5 +1,8 @@
 """RFM scoring and the segment map (pure, no site)."""
 
+import random
+from collections import Counter
+
 import pytest
 
 from crm_profiles.analytics import rfm
@@ -9,6 +12,15 @@ def test_quintile_cut_points_use_nearest_rank():
 	assert rfm.quintile_cut_points(list(range(1, 11))) == (2.0, 4.0, 6.0, 8.0)
 	assert rfm.quintile_cut_points([7]) == (7.0, 7.0, 7.0, 7.0)
 	assert rfm.quintile_cut_points([]) == ()
+
+
+def test_cut_points_from_counted_values_equal_those_from_the_values():
+	rng = random.Random(11)
+	for n in [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 37, 100, 101]:
+		for _ in range(20):
+			values = [rng.choice([0, 1, 1, 2, 3, 7, 30, 200]) for _ in range(n)]
+			counted = sorted(Counter(values).items())
+			assert rfm.quintile_cut_points_counted(counted) == rfm.quintile_cut_points(values), values
 
 
 def test_scores_split_ten_customers_into_five_equal_groups():
