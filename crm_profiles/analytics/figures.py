@@ -540,15 +540,13 @@ def set_days_and_scores(config: Config, today: date, where: str, params: dict, s
 	writes only the rows whose values differ (``figures_updated_on`` moves only on those).
 	"""
 	params = {**params, "today": today, "now": now_datetime(), "basis": basis(config, today)}
-	new = {DAYS: DAYS_SQL}
-	if score:
-		new.update(score_columns(config.cuts, params, "p", days=DAYS_SQL))
 	# Every profile of the range holds exact figures after this refresh; the buyers' rows also take the
 	# basis, so that orders submitted today are added to them (a non-buyer's first order is recomputed).
 	buyer_basis = f"case when p.order_count > 0 then %(basis)s else p.`{BASIS_FIELD}` end"
 	differs = " or ".join(
 		[
-			*(f"not (p.`{c}` <=> {expr})" for c, expr in new.items()),
+			f"not (p.`{DAYS}` <=> {DAYS_SQL})",
+			*([scores_differ(config.cuts, params, "p", days=DAYS_SQL)] if score else []),
 			f"not (p.`{BASIS_FIELD}` <=> {buyer_basis})",
 		]
 	)
@@ -747,6 +745,22 @@ def score_columns(cuts: dict, params: dict, t: str, days: str | None = None) -> 
 	return scores
 
 
+def scores_differ(cuts: dict, params: dict, t: str, days: str | None = None) -> str:
+	"""A condition: the stored scores or segment of ``t`` differ from those ``cuts`` give (``score_sql``).
+
+	Each score is compared with its expression; the segment with the one the stored scores give, which
+	is the new segment once the three scores are found equal (OR stops at the first that holds). So no
+	score expression is evaluated twice for a row, as it would be inside the new segment's expression.
+	"""
+	stored = (f"{t}.`{c}`" for c in SCORE_FIELDS[:3])
+	return " or ".join(
+		[
+			*(f"not ({t}.`{c}` <=> {expr})" for c, expr in score_sql(cuts, params, t, days).items()),
+			f"not ({t}.rfm_segment <=> {segment_sql(params, *stored)})",
+		]
+	)
+
+
 def segment_sql(
 	params: dict, r: str = "recency_score", f: str = "frequency_score", m: str = "monetary_score"
 ) -> str:
@@ -836,13 +850,9 @@ def rescore(config: Config, cuts: dict | None = None) -> int:
 	cuts = cuts if cuts is not None else set_cut_points(config)
 	params = {}
 	scores = score_columns(cuts, params, "p")
-	differs = " or ".join(
-		f"not (p.`{k}` <=> {expr})" if k == "rfm_segment" else f"ifnull(p.`{k}`, 0) <> {expr}"
-		for k, expr in scores.items()
-	)
 	frappe.db.sql(
 		f"""update `tabCustomer Profile` p set {", ".join(f"p.`{k}` = {e}" for k, e in scores.items())}
-		where {differs}""",
+		where {scores_differ(cuts, params, "p")}""",
 		params,
 	)
 	return frappe.db._cursor.rowcount
