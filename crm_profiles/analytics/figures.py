@@ -525,8 +525,8 @@ def refresh_range(
 
 def expected_cut_points(config: Config, today: date) -> dict:
 	"""The cut points in force once the stored figures are today's: the quintiles of the stored figures
-	with today's days since the last order (fixed thresholds: those). A refresh scores with them first,
-	then checks them against the figures it has written."""
+	with today's days since the last order (fixed thresholds: those). A refresh scores with them first;
+	only when its grouped pass changed a figure they come from does it read them again."""
 	if config.rfm_mode == "Fixed Thresholds":
 		return config.cuts
 	return cut_points(DAYS_SQL, {"today": today})
