@@ -518,7 +518,8 @@ def refresh_range(
 		expected = config.cuts
 		if not moved:  # every figure they are read from is as it was: store them as they are
 			store_cut_points(config)
-		elif set_cut_points(config) != expected:
+		# Every profile's days are today's now: read them from the last order dates, in the index
+		elif set_cut_points(config, DAYS_SQL, {"today": today}) != expected:
 			rescore(config, config.cuts)
 	return changed
 
@@ -804,6 +805,7 @@ def cut_points(days: str = DAYS, params: dict | None = None) -> dict:
 	Order counts and days take few distinct values, so each is read as (value, how many), grouped on
 	the server, and ranked here (``rfm.quintile_cut_points_counted``). Lifetime values are mostly
 	distinct: one window over them returns only the rows at the nearest ranks, counted on the server.
+	With ``DAYS_SQL`` (the refresh) all three read Customer Profile's cut-point index, not its rows.
 	"""
 	buyers = "from `tabCustomer Profile` where order_count > 0"
 	frequency = frappe.db.sql(f"select order_count, count(*) {buyers} group by 1 order by 1")

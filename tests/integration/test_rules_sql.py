@@ -193,6 +193,32 @@ def test_cut_points_in_sql_equal_the_pure_quintiles():
 	assert figures.cut_points() == rfm.cut_points_from(stored())
 
 
+def test_the_cut_points_are_read_from_an_index_alone(monkeypatch):
+	"""EXPLAIN of each statement ``cut_points`` runs as the refresh calls it: the profile table is read
+	through the cut-point index and nothing else ("Using index": no profile row is read)."""
+	from crm_profiles.crm_profiles.doctype.customer_profile.customer_profile import CUT_POINTS_INDEX
+
+	index = frappe.db.get_index_name(list(CUT_POINTS_INDEX))
+	assert frappe.db.has_index("tabCustomer Profile", index)
+	statements = []
+	original = frappe.db.sql
+
+	def spy(query, values=(), *args, **kwargs):
+		statements.append((query, values))
+		return original(query, values, *args, **kwargs)
+
+	monkeypatch.setattr(frappe.db, "sql", spy)
+	figures.cut_points(figures.DAYS_SQL, {"today": date.today()})
+	monkeypatch.undo()
+	reads = [s for s in statements if "`tabCustomer Profile`" in str(s[0])]
+	assert len(reads) == 3  # frequency, recency, monetary
+	for query, values in reads:
+		plan = original("explain " + query, values, as_dict=True)
+		profiles = [row for row in plan if row.table == "tabCustomer Profile"]
+		assert len(profiles) == 1, plan
+		assert profiles[0].key == index and "Using index" in (profiles[0].Extra or ""), plan
+
+
 @pytest.mark.parametrize(
 	"lifetime, count",
 	[
