@@ -67,6 +67,7 @@ def random_figures(rng: random.Random) -> dict:
 		return {
 			"order_count": 0,
 			"first_order_date": None,
+			"last_order_date": None,
 			"days_since_last_order": 0,
 			"window_order_count": 0,
 			"window_value": Decimal(0),
@@ -80,6 +81,7 @@ def random_figures(rng: random.Random) -> dict:
 		"order_count": count,
 		"first_order_date": min(first, TODAY),
 		"days_since_last_order": days,
+		"last_order_date": TODAY - timedelta(days=days),  # as stored: the days are computed from it
 		"window_order_count": rng.choice([0, 1, 3, 4, 5, 11, 12, 13]),
 		"window_value": Decimal(str(value)).quantize(figures.MONEY),
 		"lifetime_value": Decimal(str(value * rng.choice([1, 1.5, 3]))).quantize(figures.MONEY),
@@ -95,7 +97,7 @@ def sql_rows(rows: list[dict], columns: dict[str, str], params: dict) -> list[di
 			"select "
 			+ ", ".join(
 				f"cast({sql_literal(v)} as date) as `{k}`"
-				if k == "first_order_date"
+				if k in ("first_order_date", "last_order_date")
 				else f"{sql_literal(v)} as `{k}`"
 				for k, v in values.items()
 			)
@@ -134,6 +136,61 @@ def test_tiers_and_stages_in_sql_equal_the_pure_rules(config):
 	assert not mismatches, mismatches[:3]
 	assert {r["tier"] for r in rows} >= {"Platinum", "Gold", "Silver", "Bronze", "Aluminium", "Anyone"}
 	assert {r.sql_stage for r in got} == {"Prospect", "New", "Active", "Loyal", "At Risk", "Churned"}
+
+
+@pytest.mark.parametrize(
+	"today", [date(2024, 2, 29), date(2024, 3, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 12, 31)]
+)
+def test_tenure_and_recency_rules_in_sql_equal_the_pure_rules_at_every_day_near_their_bounds(today):
+	"""Whole months of tenure and days since the last order, in SQL and in the pure rules: every first
+	and last order day around each bound (``add_months(today, -M)``, ``today - D``), on month ends and
+	leap days, gets the same tier from both."""
+	rules = sort_rules(
+		[
+			# the longest tenure held wins, then the shortest time since the last order held
+			*(TierRule(f"Tenure {m}", 100 + m, min_tenure_months=m) for m in (1, 6, 12, 24)),
+			*(
+				TierRule(f"Recent {d}", 10 - i, max_days_since_last_order=d)
+				for i, d in enumerate((1, 30, 90))
+			),
+		]
+	)
+	config = figures.Config(tiers=rules)
+	rows = []
+	for m in (1, 6, 12, 24):
+		bound = figures.add_months(today, -m)  # a date, the day clamped to the month's end
+		for shift in range(-3, 4):
+			first = bound + timedelta(days=shift)
+			rows.append(
+				{
+					"order_count": 1,
+					"first_order_date": first,
+					"last_order_date": first,
+					"days_since_last_order": max((today - first).days, 0),
+					"window_order_count": 1,
+					"window_value": Decimal(1),
+					"lifetime_value": Decimal(1),
+				}
+			)
+	for d in (1, 30, 90):
+		for shift in range(-2, 3):
+			last = today - timedelta(days=d + shift)
+			rows.append(
+				{
+					"order_count": 1,
+					"first_order_date": today,  # no tenure rule holds
+					"last_order_date": last,
+					"days_since_last_order": max((today - last).days, 0),
+					"window_order_count": 1,
+					"window_value": Decimal(1),
+					"lifetime_value": Decimal(1),
+				}
+			)
+	params = {"today": today}
+	got = sql_rows(rows, {"sql_tier": figures.tier_sql(config, params)}, params)
+	expected = [assign_tier(row, rules, today) for row in rows]
+	assert [r.sql_tier for r in got] == expected
+	assert len(set(expected)) >= 5  # the bounds split the rows between rules
 
 
 def test_scores_and_segments_in_sql_equal_the_pure_rfm(config):
