@@ -10,6 +10,7 @@ import pytest
 from frappe.model.document import Document
 from frappe.model.meta import Meta
 from support.factories import make_customer, make_interaction, unique
+from support.queries import statements_sent
 
 from crm_profiles.utils.document import AppDocument, links_checked_here
 
@@ -30,19 +31,10 @@ def scoped_customer():
 
 
 def _queries(fn) -> list[str]:
-	seen, sql = [], frappe.db.sql
 	frappe.db.value_cache.clear()  # each run reads what it checks, not what a run before it cached
-
-	def spy(query, *args, **kwargs):
-		seen.append(" ".join(str(query).split()))
-		return sql(query, *args, **kwargs)
-
-	frappe.db.sql = spy
-	try:
+	with statements_sent() as sent:
 		fn()
-	finally:
-		frappe.db.sql = sql
-	return seen
+	return [" ".join(str(query).split()) for query, _values in sent]
 
 
 def _reads(queries: list[str], table: str) -> list[str]:

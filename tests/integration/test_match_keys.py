@@ -7,6 +7,7 @@ import frappe
 import pytest
 from support.factories import make_customer, make_user, unique
 from support.quality import clean_names, insert_profiles, install_default_rules, seeded_profiles
+from support.queries import statements_sent
 
 from crm_profiles.patches import backfill_match_keys
 from crm_profiles.quality import match_keys, matching
@@ -179,27 +180,19 @@ def test_new_customer_checks_find_the_same_pairs_as_the_queue(default_rules):
 	assert from_checks == expected
 
 
-def test_the_check_of_a_new_customer_reads_only_indexes(default_rules, monkeypatch):
+def test_the_check_of_a_new_customer_reads_only_indexes(default_rules):
 	"""EXPLAIN of the one lookup a new customer costs: every branch reads an index (no full scan)."""
 	rows = seeded_profiles(clean_names(2000, seed=51), "_KEYX")
 	match_keys.refresh(insert_profiles(rows))
-	statements = []
-	original = frappe.db.sql
-
-	def spy(query, values=(), *args, **kwargs):
-		if "match_" in str(query) and "union all" in str(query):
-			statements.append((query, values))
-		return original(query, values, *args, **kwargs)
-
-	monkeypatch.setattr(frappe.db, "sql", spy)
 	base = rows[7]
-	matches = matching.find_matches(
-		base["customer_name"], base["email_id"], base["mobile_no"], "GB 1", rules=matching.enabled_rules()
-	)
-	monkeypatch.undo()
+	with statements_sent() as sent:
+		matches = matching.find_matches(
+			base["customer_name"], base["email_id"], base["mobile_no"], "GB 1", rules=matching.enabled_rules()
+		)
+	statements = [s for s in sent if "match_" in str(s[0]) and "union all" in str(s[0])]
 	assert {m.profile for m in matches} == {base["name"]}
 	assert len(statements) == 1
-	plan = original("explain " + statements[0][0], statements[0][1], as_dict=True)
+	plan = frappe.db.sql("explain " + statements[0][0], statements[0][1], as_dict=True)
 	tables = [row for row in plan if row.table == "tabCustomer Profile"]
 	assert len(tables) == 5  # email, phone, tax id, name start, name end
 	assert all(row.type in ("ref", "const") and row.key and row.key.startswith("match_") for row in tables), (

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import frappe
 import pytest
+from frappe.utils import add_months
+from support.queries import statements_sent
 
 from crm_profiles.analytics import figures, rfm
 from crm_profiles.analytics.lifecycle import StageRules, lifecycle_stage
@@ -67,7 +69,6 @@ def random_figures(rng: random.Random) -> dict:
 		return {
 			"order_count": 0,
 			"first_order_date": None,
-			"last_order_date": None,
 			"days_since_last_order": 0,
 			"window_order_count": 0,
 			"window_value": Decimal(0),
@@ -81,7 +82,6 @@ def random_figures(rng: random.Random) -> dict:
 		"order_count": count,
 		"first_order_date": min(first, TODAY),
 		"days_since_last_order": days,
-		"last_order_date": TODAY - timedelta(days=days),  # as stored: the days are computed from it
 		"window_order_count": rng.choice([0, 1, 3, 4, 5, 11, 12, 13]),
 		"window_value": Decimal(str(value)).quantize(figures.MONEY),
 		"lifetime_value": Decimal(str(value * rng.choice([1, 1.5, 3]))).quantize(figures.MONEY),
@@ -97,7 +97,7 @@ def sql_rows(rows: list[dict], columns: dict[str, str], params: dict) -> list[di
 			"select "
 			+ ", ".join(
 				f"cast({sql_literal(v)} as date) as `{k}`"
-				if k in ("first_order_date", "last_order_date")
+				if k == "first_order_date"
 				else f"{sql_literal(v)} as `{k}`"
 				for k, v in values.items()
 			)
@@ -158,14 +158,13 @@ def test_tenure_and_recency_rules_in_sql_equal_the_pure_rules_at_every_day_near_
 	config = figures.Config(tiers=rules)
 	rows = []
 	for m in (1, 6, 12, 24):
-		bound = figures.add_months(today, -m)  # a date, the day clamped to the month's end
+		bound = add_months(today, -m)  # a date, the day clamped to the month's end
 		for shift in range(-3, 4):
 			first = bound + timedelta(days=shift)
 			rows.append(
 				{
 					"order_count": 1,
 					"first_order_date": first,
-					"last_order_date": first,
 					"days_since_last_order": max((today - first).days, 0),
 					"window_order_count": 1,
 					"window_value": Decimal(1),
@@ -179,7 +178,6 @@ def test_tenure_and_recency_rules_in_sql_equal_the_pure_rules_at_every_day_near_
 				{
 					"order_count": 1,
 					"first_order_date": today,  # no tenure rule holds
-					"last_order_date": last,
 					"days_since_last_order": max((today - last).days, 0),
 					"window_order_count": 1,
 					"window_value": Decimal(1),
@@ -250,27 +248,19 @@ def test_cut_points_in_sql_equal_the_pure_quintiles():
 	assert figures.cut_points() == rfm.cut_points_from(stored())
 
 
-def test_the_cut_points_are_read_from_an_index_alone(monkeypatch):
+def test_the_cut_points_are_read_from_an_index_alone():
 	"""EXPLAIN of each statement ``cut_points`` runs as the refresh calls it: the profile table is read
 	through the cut-point index and nothing else ("Using index": no profile row is read)."""
 	from crm_profiles.crm_profiles.doctype.customer_profile.customer_profile import CUT_POINTS_INDEX
 
 	index = frappe.db.get_index_name(list(CUT_POINTS_INDEX))
 	assert frappe.db.has_index("tabCustomer Profile", index)
-	statements = []
-	original = frappe.db.sql
-
-	def spy(query, values=(), *args, **kwargs):
-		statements.append((query, values))
-		return original(query, values, *args, **kwargs)
-
-	monkeypatch.setattr(frappe.db, "sql", spy)
-	figures.cut_points(figures.DAYS_SQL, {"today": date.today()})
-	monkeypatch.undo()
-	reads = [s for s in statements if "`tabCustomer Profile`" in str(s[0])]
+	with statements_sent() as sent:
+		figures.cut_points(figures.DAYS_SQL, {"today": date.today()})
+	reads = [s for s in sent if "`tabCustomer Profile`" in str(s[0])]
 	assert len(reads) == 3  # frequency, recency, monetary
 	for query, values in reads:
-		plan = original("explain " + query, values, as_dict=True)
+		plan = frappe.db.sql("explain " + query, values, as_dict=True)
 		profiles = [row for row in plan if row.table == "tabCustomer Profile"]
 		assert len(profiles) == 1, plan
 		assert profiles[0].key == index and "Using index" in (profiles[0].Extra or ""), plan
