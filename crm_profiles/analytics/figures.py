@@ -448,9 +448,12 @@ def refresh_range(
 	the cut points that the stored figures give (``expected_cut_points``). It matches every profile of the
 	range, so it is also the lock: an order submitted meanwhile waits and is added to (or recomputed from)
 	what this range commits, and nothing it writes is overwritten with older figures.
-	2. One grouped pass over the range's orders computes every profile's new values; the profiles where
+	2. One grouped pass over the range's orders computes the new values of every profile with orders,
+	read from the grouped orders into the profiles' primary key (``write_new_values``): the profiles where
 	anything but the days differs go into a temporary table, their old tier and stage beside the new.
-	The changes of tier and stage are logged from it, and one join UPDATE writes those profiles.
+	The changes of tier and stage are logged from it, and one join UPDATE writes those profiles. A second
+	pass does the same for the profiles without orders, found through the index on the order count;
+	when a profile whose stored count is above 0 has no orders left, over every profile of the range.
 	3. With ``score``, when the second pass changed no order count, lifetime value or last order date,
 	the cut points the first UPDATE scored with are those of the figures now stored, and are stored as
 	they are. Otherwise they are read again from the stored figures, and when they moved every score is
@@ -472,10 +475,56 @@ def refresh_range(
 	if score:
 		config.cuts = expected_cut_points(config, today)
 	set_days_and_scores(config, today, where, params, score)
+	# The profiles with orders, read from the grouped orders; counted, the buyers among them
+	frappe.db.sql("set @crm_profiles_buyers = 0")
+	changed, moved = write_new_values(config, today, where, orders, params, score, with_orders_only=True)
+	buyers = frappe.db.sql("select @crm_profiles_buyers")[0][0]
+	# Then the profiles without orders: every buyer of the range has a count above 0 now, so when no more
+	# profiles than those have one, the others are the profiles with a count of 0 (an index range, each
+	# one's orders read through the customer index). Otherwise a profile lost its last order since its
+	# figures were stored: every profile of the range is compared again, as before.
+	stored = frappe.db.sql(
+		f"select count(*) from `tabCustomer Profile` p where {where} and p.order_count > 0", params
+	)[0][0]
+	rest = where if stored != buyers else f"{where} and p.order_count = 0"
+	more, also_moved = write_new_values(config, today, rest, orders, params, score, whole=stored != buyers)
+	changed, moved = changed + more, moved or also_moved
+	if score:
+		expected = config.cuts
+		if not moved:  # every figure they are read from is as it was: store them as they are
+			store_cut_points(config)
+		# Every profile's days are today's now: read them from the last order dates, in the index
+		elif set_cut_points(config, DAYS_SQL, {"today": today}) != expected:
+			rescore(config, config.cuts)
+	return changed
+
+
+def write_new_values(
+	config: Config,
+	today: date,
+	where: str,
+	orders: str,
+	params: dict,
+	score: bool,
+	with_orders_only: bool = False,
+	whole: bool = False,
+) -> tuple[int, bool]:
+	"""One pass of ``refresh_range`` over the profiles matching ``where``: their new values, from one
+	grouped read of the orders, go into a temporary table where any differs from the stored ones; the
+	changes of tier and stage are logged from it, and one join UPDATE writes them. Returns (how many
+	profiles changed, whether an order count, lifetime value or last order date changed).
+
+	``with_orders_only``: the profiles with orders (``new_values_sql``); each with a count above 0 adds
+	one to the session's ``@crm_profiles_buyers``. ``whole``: a pass over most profiles, so the orders
+	are grouped once rather than read profile by profile (split materialisation off); otherwise the
+	optimiser chooses, and for a few profiles reads each one's orders through the customer index.
+	"""
 	columns = (*(c for c in FIGURE_FIELDS if c != DAYS), *RULE_FIELDS, CURRENCY_FIELD)
 	# The stored values come with the new ones, from the one read of the profiles
 	kept = tuple(c for c in columns if c not in RULE_FIELDS)
-	sql, values = new_values_sql(config, today, where, orders, params, scores=score, old=kept)
+	sql, values = new_values_sql(
+		config, today, where, orders, params, scores=score, old=kept, with_orders_only=with_orders_only
+	)
 	differs = " or ".join(
 		[
 			*(f"not (n.`old_{c}` <=> n.`{c}`)" for c in kept),
@@ -483,15 +532,19 @@ def refresh_range(
 			"not (n.old_stage <=> n.lifecycle_stage)",
 		]
 	)
+	if with_orders_only:
+		# evaluated first, on every row the join gives (AND stops at a false operand, never at a true one)
+		differs = f"(@crm_profiles_buyers := @crm_profiles_buyers + (n.order_count > 0)) is not null and ({differs})"
+	# One grouped pass over all the range's orders: without split materialisation MariaDB would run the
+	# aggregate once per profile ("LATERAL DERIVED"), through the customer index. Its internal temporary
+	# tables stay in memory up to TEMP_TABLE_BYTES: at MariaDB's default 16 MB they went to disk from
+	# about 20,000 customers (100,000: 9.2 s instead of 3.0 s).
+	grouped = "optimizer_switch = 'split_materialized=off', " if with_orders_only or whole else ""
 	_temporary(f"drop temporary table if exists {NEW_VALUES}")
-	moved = False  # whether this pass changed a figure the cut points are read from
+	moved = False
 	changed = _temporary(
-		# One grouped pass over all the range's orders: without split materialisation MariaDB would
-		# run the aggregate once per profile ("LATERAL DERIVED"), through the customer index. Its
-		# internal temporary tables stay in memory up to TEMP_TABLE_BYTES: at MariaDB's default 16 MB
-		# they went to disk from about 20,000 customers (100,000: 9.2 s instead of 3.0 s).
-		"set statement optimizer_switch = 'split_materialized=off', "
-		f"tmp_table_size = {TEMP_TABLE_BYTES}, max_heap_table_size = {TEMP_TABLE_BYTES} for "
+		f"set statement {grouped}tmp_table_size = {TEMP_TABLE_BYTES}, "
+		f"max_heap_table_size = {TEMP_TABLE_BYTES} for "
 		f"""create temporary table {NEW_VALUES} ({NEW_VALUES_COLUMNS})
 		select n.* from ({sql}) n where {differs}""",
 		values,
@@ -508,20 +561,15 @@ def refresh_range(
 			)
 			if score:
 				ranked = ("order_count", "lifetime_value", "last_order_date")
-				moved = frappe.db.sql(
-					f"""select exists(select 1 from {NEW_VALUES} n
-					where {" or ".join(f"not (n.`old_{c}` <=> n.`{c}`)" for c in ranked)})"""
-				)[0][0]
+				moved = bool(
+					frappe.db.sql(
+						f"""select exists(select 1 from {NEW_VALUES} n
+						where {" or ".join(f"not (n.`old_{c}` <=> n.`{c}`)" for c in ranked)})"""
+					)[0][0]
+				)
 	finally:
 		_temporary(f"drop temporary table if exists {NEW_VALUES}")
-	if score:
-		expected = config.cuts
-		if not moved:  # every figure they are read from is as it was: store them as they are
-			store_cut_points(config)
-		# Every profile's days are today's now: read them from the last order dates, in the index
-		elif set_cut_points(config, DAYS_SQL, {"today": today}) != expected:
-			rescore(config, config.cuts)
-	return changed
+	return changed, moved
 
 
 def expected_cut_points(config: Config, today: date) -> dict:
@@ -608,6 +656,7 @@ def new_values_sql(
 	lock_profiles: bool = False,
 	scores: bool = False,
 	old: tuple[str, ...] = (),
+	with_orders_only: bool = False,
 ) -> tuple[str, dict]:
 	"""(SELECT of every new value of the profiles matching ``profiles``, its parameters).
 
@@ -615,11 +664,19 @@ def new_values_sql(
 	orders' ``customer`` (both made here, never from input). Columns: name, old_tier, old_stage, the
 	figures, tier, lifecycle_stage, the currency and, with ``scores``, the RFM scores and segment from
 	the stored cut points; ``old`` adds the stored value of each of those fields as ``old_<field>``.
-	``lock_orders`` reads the orders with a locking read: the latest committed ones.
+	``lock_orders`` reads the orders with a locking read: the latest committed ones. ``with_orders_only``
+	leaves out the profiles of customers with no submitted order in the source, and reads from the
+	grouped orders into the profiles' primary key rather than joining every profile to the grouped
+	orders (at 100,000 profiles, 0.2 to 0.4 s less).
 	"""
 	values = {**params, **aggregate_params(config, today), "today": today, "currency": config.currency}
 	aggregate = aggregate_sql(config, orders) + (" lock in share mode" if lock_orders else "")
 	has = "ifnull(a.order_count, 0) > 0"
+	joined = (
+		f"({aggregate}) a straight_join `tabCustomer Profile` p on p.name = a.customer"
+		if with_orders_only
+		else f"`tabCustomer Profile` p left join ({aggregate}) a on a.customer = p.name"
+	)
 	stored = "".join(f"p.`{c}` as `old_{c}`, " for c in old)
 	figures_sql = f"""select p.name, p.tier as old_tier, p.tier_locked, p.lifecycle_stage as old_stage, {stored}
 		case when {has} then a.first_order_date end as first_order_date,
@@ -632,7 +689,7 @@ def new_values_sql(
 			as average_order_value,
 		cast(ifnull(a.window_order_count, 0) as signed) as window_order_count,
 		cast(ifnull(a.window_value, 0) as decimal(21, 9)) as window_value
-		from `tabCustomer Profile` p left join ({aggregate}) a on a.customer = p.name
+		from {joined}
 		where {profiles}{" for update" if lock_profiles else ""}"""
 	tier = tier_sql(config, values)
 	with_tier = (

@@ -437,7 +437,7 @@ def test_the_refresh_scores_alike_when_the_site_assigns_simultaneously():
 
 
 @pytest.mark.parametrize("chunk_size", [None, 3], ids=["single-pass", "chunked"])
-def test_a_refresh_writes_only_what_changed_and_corrects_any_stored_value(chunk_size):
+def test_a_refresh_writes_only_what_changed_and_corrects_any_stored_value(chunk_size, monkeypatch):
 	"""The refresh compares the stored values with the new ones on the server: an unchanged profile keeps
 	its row (and ``figures_updated_on``), any stored value that is wrong is written again, and the days
 	since the last order move with the calendar."""
@@ -478,6 +478,36 @@ def test_a_refresh_writes_only_what_changed_and_corrects_any_stored_value(chunk_
 		frappe.db.sql(f"update `tabCustomer Profile` set `{field}` = %s where name = %s", (value, customer))
 	full_refresh(chunk_size=chunk_size)
 	assert _snapshot(customers, WRITTEN) == clean
+
+	# The profile without orders: holding a count (its last order cancelled while nothing updated it), it
+	# is put right by a pass over every profile of the range; with a count of 0 but a wrong tier or stage,
+	# by the pass over the profiles whose count is 0 alone.
+	passes = []
+	write = figures.write_new_values
+
+	def recorded(config, today, where, *args, **kwargs):
+		passes.append((where, kwargs.get("with_orders_only", False), kwargs.get("whole", False)))
+		return write(config, today, where, *args, **kwargs)
+
+	monkeypatch.setattr(figures, "write_new_values", recorded)
+	none = customers[-1]
+	frappe.db.sql(
+		"update `tabCustomer Profile` set order_count = 3, lifetime_value = 10, last_order_date = %s where name = %s",
+		(getdate(), none),
+	)
+	full_refresh(chunk_size=chunk_size)
+	assert _snapshot(customers, WRITTEN) == clean
+	assert any(whole for _, _, whole in passes), passes
+	passes.clear()
+	frappe.db.sql(
+		"update `tabCustomer Profile` set tier = 'Nonsense', lifecycle_stage = 'Churned' where name = %s",
+		none,
+	)
+	full_refresh(chunk_size=chunk_size)
+	assert _snapshot(customers, WRITTEN) == clean
+	rest = [(where, whole) for where, from_orders, whole in passes if not from_orders]
+	assert rest and all(where.endswith("p.order_count = 0") and not whole for where, whole in rest), passes
+	monkeypatch.undo()
 
 	# The next day, every buyer's days since the last order moves by one; the profile without orders stays 0.
 	with freeze_time(f"{add_days(getdate(), 1)} 12:00"):  # noon: the same date in every time zone
