@@ -38,6 +38,23 @@ def timed(fn: Callable, repeat: int = 1, before: Callable | None = None) -> floa
 	return statistics.median(times)
 
 
+def timed_side_by_side(fns: tuple[Callable, ...], repeat: int, before: Callable | None = None) -> list[float]:
+	"""Median wall time of each of ``fns`` over ``repeat`` rounds that run them in turn (after one
+	warm-up run of each), so that the machine's drift during the measurement hits all of them alike;
+	``before`` runs, untimed, before each timed run."""
+	for fn in fns:
+		fn()
+	times: list[list[float]] = [[] for _ in fns]
+	for _ in range(repeat):
+		for fn, spent in zip(fns, times, strict=True):
+			if before:
+				before()
+			start = time.perf_counter()
+			fn()
+			spent.append(time.perf_counter() - start)
+	return [statistics.median(spent) for spent in times]
+
+
 QUIET_STATUS = """show global status where variable_name in
 	('Innodb_buffer_pool_pages_dirty', 'Innodb_history_list_length')"""
 
@@ -118,6 +135,17 @@ def timeboxed(fn: Callable, limit: float) -> float:
 
 def floor() -> None:
 	frappe.db.sql(FLOOR_SQL, {"start": add_months(getdate(), -12)})
+
+
+def floor_without_our_index_sql() -> str:
+	"""The floor's SELECT, told to leave our covering index out (its name is a constant of ``indexes``)."""
+	name = indexes.INDEXES["Sales Order"][0]
+	return FLOOR_SQL.replace("from `tabSales Order`", f"from `tabSales Order` ignore index (`{name}`)")
+
+
+def floor_without_our_index() -> None:
+	"""The floor as ERPNext's indexes give it, while our covering index exists."""
+	frappe.db.sql(floor_without_our_index_sql(), {"start": add_months(getdate(), -12)})
 
 
 class Nights:
@@ -263,12 +291,15 @@ def run(
 	echo(f"dataset: {customers} customer profiles, {orders} submitted Sales Orders")
 	rows: list[tuple[str, float, str]] = []
 
+	# Each refresh is timed in turn with the floor it is compared with, so that the machine's drift
+	# (large on a shared 2-core host) hits both: first without our covering index, then with it.
+	nights = Nights()
 	indexes.drop_indexes()
-	floor_plain = timed(floor, 3, before=settle)
-	refresh_plain = timed(Nights(), 3, before=settle)
+	floor_plain, refresh_plain = timed_side_by_side((floor, nights), 5, before=settle)
 	indexes.ensure_indexes()
-	floor_indexed = timed(floor, 3, before=settle)
-	refresh_indexed = timed(Nights(), 3, before=settle)
+	floor_beside, floor_indexed, refresh_indexed = timed_side_by_side(
+		(floor_without_our_index, floor, nights), 5, before=settle
+	)
 	refresh_and_commit()  # back to today's figures
 	refresh_same_day = timed(refresh_and_commit, 3, before=settle)
 	echo("floor and refresh timed")
@@ -292,6 +323,7 @@ def run(
 	rows = [
 		("(1) floor: bare GROUP BY customer, ERPNext's indexes", floor_plain, f),
 		("(1) floor with our covering index", floor_indexed, f),
+		("(1) floor with ERPNext's indexes, timed in turn with the refresh with our index", floor_beside, f),
 		("(2) our nightly full refresh (figures, tiers, stages, RFM), ERPNext's indexes", refresh_plain, f),
 		("(2) our nightly full refresh with our covering index", refresh_indexed, f),
 		("(2) our full refresh run again the same day (nothing to write)", refresh_same_day, f),
@@ -319,9 +351,12 @@ def run(
 		else:
 			echo(f"| {label} | {seconds:.3f} | {seconds / base:.2f}x |")
 	echo("")
-	best_refresh = min(refresh_plain, refresh_indexed)
+	# the refresh against the floor timed beside it (ERPNext's indexes), with and without our index
+	best_refresh, beside = min(
+		(refresh_plain, floor_plain), (refresh_indexed, floor_beside), key=lambda r: r[0] / r[1]
+	)
 	checks = [
-		("nightly full refresh <= 1x floor", best_refresh / floor_plain, "<= 1", best_refresh <= floor_plain),
+		("nightly full refresh <= 1x floor", best_refresh / beside, "<= 1", best_refresh <= beside),
 		(
 			"naive / full refresh >= 100x",
 			naive_total / best_refresh,
