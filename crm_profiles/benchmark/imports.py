@@ -6,7 +6,8 @@
   do not allow Data Import; the app's Event capture hook is off for them).
 
 Each import is the desk's: a CSV File, a Data Import document and ``start_import`` (what the background
-job runs), one commit per row. Runs alternate (off, on, on, off) so drift hits both sides. Everything
+job runs), one commit per row. Each side is imported in four parts, the runs alternating (ABBA BAAB:
+off, on, on, off, on, off, off, on) so that the machine's drift, linear or not, hits both sides. Everything
 imported is deleted at the end. Benchmark sites only: it commits.
 """
 
@@ -97,20 +98,25 @@ def customer_rows(tag: str, count: int) -> list[list]:
 	]
 
 
+ALTERNATION = (0, 1, 1, 0, 1, 0, 0, 1)  # ABBA BAAB: which side each run is
+PARTS = ALTERNATION.count(0)  # runs per side
+
+
 def customer_import(n: int, echo=print) -> tuple[float, float]:
-	"""(rows/s with the app's Customer hooks on, rows/s with them off), n customers each."""
-	half = max(n // 2, 1)
+	"""(rows/s with the app's Customer hooks on, rows/s with them off), about n customers each."""
+	part = max(n // PARTS, 1)
 	on = off = 0.0
-	for i, mode in enumerate(("off", "on", "on", "off")):
+	for i, side in enumerate(ALTERNATION):
+		mode = ("off", "on")[side]
 		tag = f"C{mode}{i}"
-		rows = customer_rows(tag, half)
+		rows = customer_rows(tag, part)
 		if mode == "on":
 			on += data_import("Customer", CUSTOMER_HEADER, rows, tag)
 		else:
 			with app_hooks_off("Customer"):
 				off += data_import("Customer", CUSTOMER_HEADER, rows, tag)
-		echo(f"customer import {i + 1}/4 ({mode}) done")
-	return 2 * half / on, 2 * half / off
+		echo(f"customer import {i + 1}/{len(ALTERNATION)} ({mode}) done")
+	return PARTS * part / on, PARTS * part / off
 
 
 INTERACTION_HEADER = [
@@ -125,24 +131,25 @@ EVENT_HEADER = ["Subject", "Event Type", "Starts on", "Status"]  # the fields' l
 
 
 def interaction_import(n: int, customers: list[str], echo=print) -> tuple[float, float]:
-	"""(Customer Interaction rows/s, Event rows/s), n of each, interleaved in two halves."""
-	half = max(n // 2, 1)
+	"""(Customer Interaction rows/s, Event rows/s), about n of each, the runs alternating."""
+	part = max(n // PARTS, 1)
 	when = now_datetime().replace(microsecond=0)
 	interactions = events = 0.0
-	for i, kind in enumerate(("event", "interaction", "interaction", "event")):
+	for i, side in enumerate(ALTERNATION):
+		kind = ("event", "interaction")[side]
 		tag = f"{kind}{i}"
 		if kind == "interaction":
 			rows = [
 				[customers[j % len(customers)], "Call", "Phone", str(when), "Completed", f"{PREFIX} call {j}"]
-				for j in range(half)
+				for j in range(part)
 			]
 			interactions += data_import("Customer Interaction", INTERACTION_HEADER, rows, tag)
 		else:
-			rows = [[f"{PREFIX} event {j}", "Private", str(when), "Open"] for j in range(half)]
+			rows = [[f"{PREFIX} event {j}", "Private", str(when), "Open"] for j in range(part)]
 			with app_hooks_off("Event"):
 				events += data_import("Event", EVENT_HEADER, rows, tag)
-		echo(f"interaction/Event import {i + 1}/4 ({kind}) done")
-	return 2 * half / interactions, 2 * half / events
+		echo(f"interaction/Event import {i + 1}/{len(ALTERNATION)} ({kind}) done")
+	return PARTS * part / interactions, PARTS * part / events
 
 
 def clear() -> None:
