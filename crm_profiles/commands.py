@@ -67,7 +67,12 @@ def crm_profiles_benchmark(
 		have = seed.seeded_counts()
 		if part not in ("imports", "sheets") and have != (customers, orders):
 			if any(have):
-				seed.clear()
+				# A seed of another size took long to make: replace it only when asked to
+				raise click.ClickException(
+					f"{site} holds a benchmark seed of {have[0]:,} customers and {have[1]:,} orders, not "
+					f"{customers:,} and {orders:,}: pass the size it was seeded with (--size, --customers, "
+					"--orders), or --reseed to replace it."
+				)
 			seed.seed(customers, orders, company, echo=click.echo)
 		if part in ("all", "analytics"):
 			run.run(
