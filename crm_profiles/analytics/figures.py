@@ -454,7 +454,7 @@ def refresh_range(
 	The changes of tier and stage are logged from it, and one join UPDATE writes those profiles. A second
 	pass does the same for the profiles without orders, found through the index on the order count;
 	when a profile whose stored count is above 0 has no orders left, over every profile of the range.
-	3. With ``score``, when the second pass changed no order count, lifetime value or last order date,
+	3. With ``score``, when step 2 changed no order count, lifetime value or last order date,
 	the cut points the first UPDATE scored with are those of the figures now stored, and are stored as
 	they are. Otherwise they are read again from the stored figures, and when they moved every score is
 	set again from them (``rescore``). Either way every profile is scored with the cut points stored.
