@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import frappe
@@ -102,21 +103,32 @@ ALTERNATION = (0, 1, 1, 0, 1, 0, 0, 1)  # ABBA BAAB: which side each run is
 PARTS = ALTERNATION.count(0)  # runs per side
 
 
+def alternating(
+	n: int, sides: dict[str, Callable[[int, int], float]], label: str, echo=print
+) -> tuple[float, float]:
+	"""(rows/s of the first side, of the second): about n rows each, in PARTS runs per side taken in the
+	order of ALTERNATION. A side is called with (run number, rows) and returns its import's seconds."""
+	names = list(sides)
+	part = max(n // PARTS, 1)
+	seconds = [0.0, 0.0]
+	for i, side in enumerate(ALTERNATION):
+		seconds[side] += sides[names[side]](i, part)
+		echo(f"{label} {i + 1}/{len(ALTERNATION)} ({names[side]}) done")
+	return PARTS * part / seconds[0], PARTS * part / seconds[1]
+
+
 def customer_import(n: int, echo=print) -> tuple[float, float]:
 	"""(rows/s with the app's Customer hooks on, rows/s with them off), about n customers each."""
-	part = max(n // PARTS, 1)
-	on = off = 0.0
-	for i, side in enumerate(ALTERNATION):
-		mode = ("off", "on")[side]
-		tag = f"C{mode}{i}"
-		rows = customer_rows(tag, part)
-		if mode == "on":
-			on += data_import("Customer", CUSTOMER_HEADER, rows, tag)
-		else:
-			with app_hooks_off("Customer"):
-				off += data_import("Customer", CUSTOMER_HEADER, rows, tag)
-		echo(f"customer import {i + 1}/{len(ALTERNATION)} ({mode}) done")
-	return PARTS * part / on, PARTS * part / off
+
+	def on(i: int, rows: int) -> float:
+		return data_import("Customer", CUSTOMER_HEADER, customer_rows(f"Con{i}", rows), f"Con{i}")
+
+	def off(i: int, rows: int) -> float:
+		with app_hooks_off("Customer"):
+			return data_import("Customer", CUSTOMER_HEADER, customer_rows(f"Coff{i}", rows), f"Coff{i}")
+
+	off_rate, on_rate = alternating(n, {"off": off, "on": on}, "customer import", echo)
+	return on_rate, off_rate
 
 
 INTERACTION_HEADER = [
@@ -132,24 +144,24 @@ EVENT_HEADER = ["Subject", "Event Type", "Starts on", "Status"]  # the fields' l
 
 def interaction_import(n: int, customers: list[str], echo=print) -> tuple[float, float]:
 	"""(Customer Interaction rows/s, Event rows/s), about n of each, the runs alternating."""
-	part = max(n // PARTS, 1)
 	when = now_datetime().replace(microsecond=0)
-	interactions = events = 0.0
-	for i, side in enumerate(ALTERNATION):
-		kind = ("event", "interaction")[side]
-		tag = f"{kind}{i}"
-		if kind == "interaction":
-			rows = [
-				[customers[j % len(customers)], "Call", "Phone", str(when), "Completed", f"{PREFIX} call {j}"]
-				for j in range(part)
-			]
-			interactions += data_import("Customer Interaction", INTERACTION_HEADER, rows, tag)
-		else:
-			rows = [[f"{PREFIX} event {j}", "Private", str(when), "Open"] for j in range(part)]
-			with app_hooks_off("Event"):
-				events += data_import("Event", EVENT_HEADER, rows, tag)
-		echo(f"interaction/Event import {i + 1}/{len(ALTERNATION)} ({kind}) done")
-	return PARTS * part / interactions, PARTS * part / events
+
+	def interactions(i: int, count: int) -> float:
+		rows = [
+			[customers[j % len(customers)], "Call", "Phone", str(when), "Completed", f"{PREFIX} call {j}"]
+			for j in range(count)
+		]
+		return data_import("Customer Interaction", INTERACTION_HEADER, rows, f"interaction{i}")
+
+	def events(i: int, count: int) -> float:
+		rows = [[f"{PREFIX} event {j}", "Private", str(when), "Open"] for j in range(count)]
+		with app_hooks_off("Event"):
+			return data_import("Event", EVENT_HEADER, rows, f"event{i}")
+
+	event_rate, interaction_rate = alternating(
+		n, {"event": events, "interaction": interactions}, "interaction/Event import", echo
+	)
+	return interaction_rate, event_rate
 
 
 def clear() -> None:

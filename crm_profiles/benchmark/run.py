@@ -26,24 +26,18 @@ FLOOR_SQL = """select customer, min(transaction_date), max(transaction_date), co
 def timed(fn: Callable, repeat: int = 1, before: Callable | None = None) -> float:
 	"""Median wall time of ``repeat`` runs (after one warm-up run when repeating); ``before`` runs,
 	untimed, before each timed run."""
-	if repeat > 1:
-		fn()
-	times = []
-	for _ in range(repeat):
-		if before:
-			before()
-		start = time.perf_counter()
-		fn()
-		times.append(time.perf_counter() - start)
-	return statistics.median(times)
+	return timed_side_by_side((fn,), repeat, before, warm_up=repeat > 1)[0]
 
 
-def timed_side_by_side(fns: tuple[Callable, ...], repeat: int, before: Callable | None = None) -> list[float]:
+def timed_side_by_side(
+	fns: tuple[Callable, ...], repeat: int, before: Callable | None = None, warm_up: bool = True
+) -> list[float]:
 	"""Median wall time of each of ``fns`` over ``repeat`` rounds that run them in turn (after one
 	warm-up run of each), so that the machine's drift during the measurement hits all of them alike;
 	``before`` runs, untimed, before each timed run."""
-	for fn in fns:
-		fn()
+	if warm_up:
+		for fn in fns:
+			fn()
 	times: list[list[float]] = [[] for _ in fns]
 	for _ in range(repeat):
 		for fn, spent in zip(fns, times, strict=True):
