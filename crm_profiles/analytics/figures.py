@@ -486,8 +486,9 @@ def refresh_range(
 	stored = frappe.db.sql(
 		f"select count(*) from `tabCustomer Profile` p where {where} and p.order_count > 0", params
 	)[0][0]
-	rest = where if stored != buyers else f"{where} and p.order_count = 0"
-	more, also_moved = write_new_values(config, today, rest, orders, params, score, whole=stored != buyers)
+	lost = stored != buyers
+	rest = where if lost else f"{where} and p.order_count = 0"
+	more, also_moved = write_new_values(config, today, rest, orders, params, score, whole=lost)
 	changed, moved = changed + more, moved or also_moved
 	if score:
 		expected = config.cuts

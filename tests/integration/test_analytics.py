@@ -10,7 +10,7 @@ import pytest
 from frappe.utils import add_days, add_months, getdate
 from freezegun import freeze_time
 from support.factories import make_customer
-from support.sales import COMPANY, ensure_eur_company, ensure_item, fresh, make_order
+from support.sales import COMPANY, ensure_eur_company, ensure_item, make_order, submit_and_reload
 
 from crm_profiles.analytics import figures
 from crm_profiles.analytics.refresh import full_refresh
@@ -79,8 +79,7 @@ def cancel_and_amend(so, rate: float):
 	for row in amended.items:
 		row.rate = rate
 	amended.insert()
-	fresh(amended).submit()
-	return fresh(amended)
+	return submit_and_reload(amended)
 
 
 # ---------------------------------------------------------------------------------------------

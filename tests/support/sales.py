@@ -73,6 +73,12 @@ def fresh(doc):
 	return frappe.get_doc(doc.doctype, doc.name)
 
 
+def submit_and_reload(doc):
+	"""Submit the inserted ``doc`` as read back, and return it read back again (``fresh``)."""
+	fresh(doc).submit()
+	return fresh(doc)
+
+
 def make_order(
 	customer: str,
 	date,
@@ -107,9 +113,7 @@ def make_order(
 	for code, q, r in items or [(item or ensure_item(), qty, rate)]:
 		so.append("items", {"item_code": code, "qty": q, "rate": r, "delivery_date": so.delivery_date})
 	so.insert(ignore_permissions=True)
-	if submit:
-		fresh(so).submit()
-	return fresh(so)
+	return submit_and_reload(so) if submit else fresh(so)
 
 
 def make_invoice(customer: str, date, rate: float, qty: float = 1, company: str = COMPANY, is_return_of=None):
@@ -121,8 +125,7 @@ def make_invoice(customer: str, date, rate: float, qty: float = 1, company: str 
 		credit.posting_date = getdate(date)
 		credit.set_posting_time = 1
 		credit.insert(ignore_permissions=True)
-		fresh(credit).submit()
-		return fresh(credit)
+		return submit_and_reload(credit)
 	si = frappe.new_doc("Sales Invoice")
 	si.update(
 		{
@@ -137,5 +140,4 @@ def make_invoice(customer: str, date, rate: float, qty: float = 1, company: str 
 	)
 	si.append("items", {"item_code": ensure_item(), "qty": qty, "rate": rate})
 	si.insert(ignore_permissions=True)
-	fresh(si).submit()
-	return fresh(si)
+	return submit_and_reload(si)
