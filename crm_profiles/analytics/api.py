@@ -9,18 +9,10 @@ from frappe import _
 
 from crm_profiles.analytics import figures
 from crm_profiles.compat import sql_fn
-from crm_profiles.privacy.permissions import escaped, readable_names, row_condition
+from crm_profiles.privacy.permissions import escaped, readable_names, require, row_condition
 from crm_profiles.utils import args
 
 PROFILE = figures.PROFILE
-
-
-def _check_read(customer: str) -> None:
-	if not frappe.has_permission(PROFILE, "read", customer):
-		frappe.throw(
-			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
-			frappe.PermissionError,
-		)
 
 
 @dataclass
@@ -79,7 +71,12 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	"""
 	customer = args.name(customer, "customer")
 	limit = args.integer(limit, "limit", minimum=1, maximum=100, default=10)
-	_check_read(customer)
+	require(
+		PROFILE,
+		customer,
+		"read",
+		_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
+	)
 	config = figures.load_config()
 	src = figures.SOURCES[config.source]
 	table, date_field = src["table"], src["date"]

@@ -16,6 +16,7 @@ from frappe.utils import add_days, cint, escape_html, get_url, now_datetime
 
 from crm_profiles.interactions.settings import setting
 from crm_profiles.privacy.consent import can_contact
+from crm_profiles.privacy.permissions import require
 from crm_profiles.utils import args, signed_links
 from crm_profiles.utils.signed_links import LinkTokenError
 
@@ -121,15 +122,12 @@ def refusal_message(reason: str) -> str:
 def send_survey(customer: str) -> dict:
 	"""Email the customer a survey link (from the profile form)."""
 	customer = args.name(customer, "customer")
-	if not frappe.has_permission(PROFILE, "write", customer):
-		frappe.throw(
-			_("Not permitted to send a survey to {0}.").format(frappe.bold(customer)), frappe.PermissionError
-		)
+	require(
+		PROFILE, customer, "write", _("Not permitted to send a survey to {0}.").format(frappe.bold(customer))
+	)
 	profile = frappe.db.get_value(
 		PROFILE, customer, ["email_id", "customer_name", "do_not_contact"], as_dict=True
 	)
-	if not profile:
-		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(customer)))
 	if cint(profile.do_not_contact):
 		frappe.throw(
 			_("{0} is marked Do Not Contact.").format(frappe.bold(profile.customer_name or customer))

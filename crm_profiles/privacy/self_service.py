@@ -24,6 +24,7 @@ from frappe.utils import add_days, cint, escape_html, get_datetime, get_url, now
 
 from crm_profiles.interactions.settings import setting
 from crm_profiles.privacy import consent
+from crm_profiles.privacy.permissions import require
 from crm_profiles.utils import args, signed_links
 from crm_profiles.utils.contact_values import ValueProblem, check_email, normalise_email, normalise_phone
 from crm_profiles.utils.signed_links import LinkTokenError
@@ -373,16 +374,15 @@ def submit(token: str | None = None, **form) -> dict:
 def send_link(customer: str) -> dict:
 	"""Email the customer a self-service link (from the profile form); returns the link too."""
 	customer = args.name(customer, "customer")
-	if not frappe.has_permission(PROFILE, "write", customer):
-		frappe.throw(
-			_("Not permitted to send a self-service link to {0}.").format(frappe.bold(customer)),
-			frappe.PermissionError,
-		)
+	require(
+		PROFILE,
+		customer,
+		"write",
+		_("Not permitted to send a self-service link to {0}.").format(frappe.bold(customer)),
+	)
 	profile = frappe.db.get_value(
 		PROFILE, customer, ["email_id", "customer_name", "do_not_contact"], as_dict=True
 	)
-	if not profile:
-		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(customer)))
 	if cint(profile.do_not_contact):
 		frappe.throw(
 			_("{0} is marked Do Not Contact.").format(frappe.bold(profile.customer_name or customer))

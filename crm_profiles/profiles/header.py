@@ -20,7 +20,7 @@ from frappe.utils import get_fullname, getdate
 
 from crm_profiles.analytics import figures
 from crm_profiles.analytics.api import order_scope
-from crm_profiles.privacy.permissions import readable_names
+from crm_profiles.privacy.permissions import readable_names, require
 from crm_profiles.utils import args
 
 PROFILE = "Customer Profile"
@@ -62,11 +62,7 @@ FIELDS = (
 def get_profile_header(name: str) -> dict:
 	"""Everything the header shows for one profile, with the server time it took."""
 	name = args.name(name, "name")
-	if not frappe.has_permission(PROFILE, "read", name):
-		frappe.throw(
-			_("Not permitted to read the profile of {0}.").format(frappe.bold(name)),
-			frappe.PermissionError,
-		)
+	require(PROFILE, name, "read", _("Not permitted to read the profile of {0}.").format(frappe.bold(name)))
 	start = time.perf_counter()
 	header = build_header(name)
 	header["server_ms"] = round((time.perf_counter() - start) * 1000, 2)

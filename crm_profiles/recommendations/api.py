@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, formatdate
 
+from crm_profiles.privacy.permissions import require
 from crm_profiles.recommendations.engine import CROSS_SELL, RECOMMENDATION, REORDER_DUE
 from crm_profiles.utils import args
 
@@ -27,11 +28,12 @@ def reason(row) -> str:
 @frappe.read_only()
 def get_recommendations(customer: str | None = None) -> dict:
 	customer = args.name(customer, "customer")
-	if not frappe.has_permission("Customer Profile", "read", customer):
-		frappe.throw(
-			_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
-			frappe.PermissionError,
-		)
+	require(
+		"Customer Profile",
+		customer,
+		"read",
+		_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
+	)
 	rows = frappe.get_list(
 		RECOMMENDATION,
 		filters={"customer": customer},

@@ -461,3 +461,36 @@ def test_a_scoped_user_cannot_assign_themselves_to_a_profile_they_cannot_read(ma
 	finally:
 		frappe.db.set_single_value("CRM Profile Settings", "restrict_profiles_to_owner", 0)
 		frappe.db.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# A method naming a profile that does not exist answers 404 for every user, Administrator too
+# ---------------------------------------------------------------------------------------------
+
+NAMING_A_PROFILE = [
+	("crm_profiles.profiles.header.get_profile_header", "name"),
+	("crm_profiles.interactions.timeline.get_timeline", "customer"),
+	("crm_profiles.analytics.api.get_purchase_history", "customer"),
+	("crm_profiles.recommendations.api.get_recommendations", "customer"),
+	("crm_profiles.interactions.surveys.send_survey", "customer"),
+	("crm_profiles.privacy.self_service.send_link", "customer"),
+	("crm_profiles.privacy.sensitive.reveal_personal_id", "customer"),
+]
+
+
+@pytest.mark.parametrize("role", ["Administrator", "CRM Manager", "CRM User"])
+def test_a_method_naming_a_profile_that_does_not_exist_answers_404_naming_it(role):
+	# Frappe's has_permission lets Administrator through without reading the document, so these
+	# answered 200 with nothing (or 417) for Administrator and 404 for everyone else.
+	user = "Administrator" if role == "Administrator" else _role_user(role)
+	token = api_token(user)
+	missing = unique("_CRM Nobody")
+	for method, field in NAMING_A_PROFILE:
+		response = call("POST", f"/api/method/{method}", token, json={field: missing})
+		assert response.status_code == 404, (
+			method,
+			role,
+			response.status_code,
+			response.get_data(as_text=True)[:300],
+		)
+		assert missing in response.get_data(as_text=True), method
