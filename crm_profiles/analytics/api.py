@@ -9,7 +9,7 @@ from frappe import _
 
 from crm_profiles.analytics import figures
 from crm_profiles.compat import sql_fn
-from crm_profiles.privacy.permissions import escaped, readable_names, require, row_condition
+from crm_profiles.privacy.permissions import escaped, readable_names, require_profile_read, row_condition
 from crm_profiles.utils import args
 
 PROFILE = figures.PROFILE
@@ -71,12 +71,7 @@ def get_purchase_history(customer: str, limit: int = 10) -> dict:
 	"""
 	customer = args.name(customer, "customer")
 	limit = args.integer(limit, "limit", minimum=1, maximum=100, default=10)
-	require(
-		PROFILE,
-		customer,
-		"read",
-		_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
-	)
+	require_profile_read(customer)
 	config = figures.load_config()
 	src = figures.SOURCES[config.source]
 	table, date_field = src["table"], src["date"]

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime
 
-from crm_profiles.privacy.permissions import escaped, readable_names, require, row_condition
+from crm_profiles.privacy.permissions import escaped, readable_names, require_profile_read, row_condition
 from crm_profiles.utils import args
 
 PROFILE = "Customer Profile"
@@ -210,12 +210,7 @@ def get_timeline(customer: str, cursor: str | None = None, limit: int = 20, show
 	cursor = args.text(cursor, "cursor", max_length=1000) or None
 	limit = args.integer(limit, "limit", minimum=1, maximum=MAX_LIMIT, default=20)
 	show = args.choice(show, "show", FILTERS, default="all")
-	require(
-		PROFILE,
-		customer,
-		"read",
-		_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
-	)
+	require_profile_read(customer)
 	start = time.perf_counter()
 	page = read_page(customer, cursor, limit, show)
 	page["server_ms"] = round((time.perf_counter() - start) * 1000, 2)

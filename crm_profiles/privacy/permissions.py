@@ -53,6 +53,16 @@ def require(doctype: str, name: str, ptype: str, denied: str) -> None:
 		frappe.throw(denied, frappe.PermissionError)
 
 
+def require_profile_read(customer: str) -> None:
+	"""``require`` for reading one profile, as the profile's pages and read APIs ask."""
+	require(
+		PROFILE,
+		customer,
+		"read",
+		_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
+	)
+
+
 def is_restricted(user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if user == "Administrator":

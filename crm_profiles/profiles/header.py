@@ -20,7 +20,7 @@ from frappe.utils import get_fullname, getdate
 
 from crm_profiles.analytics import figures
 from crm_profiles.analytics.api import order_scope
-from crm_profiles.privacy.permissions import readable_names, require
+from crm_profiles.privacy.permissions import readable_names, require_profile_read
 from crm_profiles.utils import args
 
 PROFILE = "Customer Profile"
@@ -62,7 +62,7 @@ FIELDS = (
 def get_profile_header(name: str) -> dict:
 	"""Everything the header shows for one profile, with the server time it took."""
 	name = args.name(name, "name")
-	require(PROFILE, name, "read", _("Not permitted to read the profile of {0}.").format(frappe.bold(name)))
+	require_profile_read(name)
 	start = time.perf_counter()
 	header = build_header(name)
 	header["server_ms"] = round((time.perf_counter() - start) * 1000, 2)

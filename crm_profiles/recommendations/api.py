@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, formatdate
 
-from crm_profiles.privacy.permissions import require
+from crm_profiles.privacy.permissions import require_profile_read
 from crm_profiles.recommendations.engine import CROSS_SELL, RECOMMENDATION, REORDER_DUE
 from crm_profiles.utils import args
 
@@ -28,12 +28,7 @@ def reason(row) -> str:
 @frappe.read_only()
 def get_recommendations(customer: str | None = None) -> dict:
 	customer = args.name(customer, "customer")
-	require(
-		"Customer Profile",
-		customer,
-		"read",
-		_("Not permitted to read the profile of {0}.").format(frappe.bold(customer)),
-	)
+	require_profile_read(customer)
 	rows = frappe.get_list(
 		RECOMMENDATION,
 		filters={"customer": customer},
