@@ -28,25 +28,61 @@ PROFILE = "Customer Profile"
 INTERACTION = "Customer Interaction"
 
 
-_INSERT_MISSING_PROFILES = """
-	insert into `tabCustomer Profile` (
-		name, creation, modified, owner, modified_by, docstatus, idx,
-		customer, customer_name, customer_group, territory, industry,
-		primary_contact, contact_person_name, position, email_id, mobile_no,
-		organization, address, address_display, website, account_owner, source, lifecycle_stage
-	)
-	select
-		c.name, %(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
-		c.name, c.customer_name, c.customer_group, c.territory, c.industry,
-		c.customer_primary_contact, ct.full_name, ct.designation, c.email_id, c.mobile_no,
-		if(c.customer_type = 'Individual', null, c.customer_name),
-		c.customer_primary_address, c.primary_address, c.website, c.account_manager, ld.{lead_source}, 'Prospect'
-	from `tabCustomer` c
+# The profile columns a new profile takes, each with what it is read from: the Customer ``c``, its primary
+# Contact ``ct`` and the Lead ``ld`` it came from.
+_INSERTED = (
+	("name", "c.name"),
+	("creation", "%(now)s"),
+	("modified", "%(now)s"),
+	("owner", "%(user)s"),
+	("modified_by", "%(user)s"),
+	("docstatus", "0"),
+	("idx", "0"),
+	("customer", "c.name"),
+	("customer_name", "c.customer_name"),
+	("customer_group", "c.customer_group"),
+	("territory", "c.territory"),
+	("industry", "c.industry"),
+	("primary_contact", "c.customer_primary_contact"),
+	("contact_person_name", "ct.full_name"),
+	("position", "ct.designation"),
+	("email_id", "c.email_id"),
+	("mobile_no", "c.mobile_no"),
+	("organization", "if(c.customer_type = 'Individual', null, c.customer_name)"),
+	("address", "c.customer_primary_address"),
+	("address_display", "c.primary_address"),
+	("website", "c.website"),
+	("account_owner", "c.account_manager"),
+	("source", f"ld.{LEAD_SOURCE_FIELD}"),
+	("lifecycle_stage", "'Prospect'"),
+)
+_MISSING_PROFILES = """from `tabCustomer` c
 	left join `tabCustomer Profile` p on p.name = c.name
 	left join `tabContact` ct on ct.name = c.customer_primary_contact
 	left join `tabLead` ld on ld.name = c.lead_name
-	where p.name is null {condition}
-""".replace("{lead_source}", LEAD_SOURCE_FIELD)
+	where p.name is null {condition}"""
+_COLUMNS = tuple(c for c, _e in _INSERTED)
+_INSERT_MISSING_PROFILES = f"""insert into `tabCustomer Profile` ({", ".join(_COLUMNS)})
+	select {", ".join(e for _c, e in _INSERTED)}
+	{_MISSING_PROFILES}"""
+
+
+def insert_profile_sql(weights: dict[str, int]) -> str:
+	"""One new customer's profile (``%(customer)s``) with its match keys (``%(match_...)s``) and its
+	completeness score, in one INSERT ... SELECT: the score is read from the new row's values, and from
+	the column defaults for the weighted fields the INSERT does not set (field names from ``weights``,
+	which keeps fields of the profile's meta only)."""
+	values = [f"{e} as `{c}`" for c, e in _INSERTED]
+	values += [f"default(p.`{f}`) as `{f}`" for f in weights if f not in _COLUMNS]
+	columns = [*_COLUMNS, *match_keys.FIELDS, "completeness_score"]
+	selected = [
+		*(f"s.`{c}`" for c in _COLUMNS),
+		*(f"%({f})s" for f in match_keys.FIELDS),
+		completeness.score_expression(weights),
+	]
+	return f"""insert into `tabCustomer Profile` ({", ".join(columns)})
+	select {", ".join(selected)}
+	from (select {", ".join(values)} {_MISSING_PROFILES.format(condition="and c.name = %(customer)s")}) s"""
 
 
 def auto_create_enabled() -> bool:
@@ -228,11 +264,10 @@ def rename_profile(old: str, new: str) -> None:
 
 
 def on_customer_insert(doc, method=None) -> None:
-	"""The new customer's profile, with its match keys and completeness score: two statements.
-
-	The INSERT ... SELECT, then one UPDATE on the primary key for the keys and the score. The keys are
-	computed from the customer being inserted, whose values the INSERT ... SELECT has just copied.
-	During a Data Import the settings are read once per import (``data_import.cached``).
+	"""The new customer's profile, with its match keys and completeness score, in one statement
+	(``insert_profile_sql``). The keys are computed from the customer being inserted, whose values the
+	INSERT ... SELECT copies. During a Data Import the settings are read once per import
+	(``data_import.cached``).
 	"""
 	enabled = (
 		data_import.cached("crm_auto_create_profiles", auto_create_enabled)
@@ -240,12 +275,6 @@ def on_customer_insert(doc, method=None) -> None:
 		else auto_create_enabled()
 	)
 	if not enabled:
-		return
-	frappe.db.sql(
-		_INSERT_MISSING_PROFILES.format(condition="and c.name = %(customer)s"),
-		{"now": now_datetime(), "user": frappe.session.user or "Administrator", "customer": doc.name},
-	)
-	if not frappe.db._cursor.rowcount:
 		return
 	weights = (
 		data_import.cached("crm_completeness_weights", completeness.weights)
@@ -255,11 +284,14 @@ def on_customer_insert(doc, method=None) -> None:
 	keys = matching.match_keys(
 		doc.customer_name, doc.get("email_id"), doc.get("mobile_no"), doc.get("tax_id")
 	)
-	assignments = ", ".join(f"`{f}` = %s" for f in match_keys.FIELDS)
 	frappe.db.sql(
-		f"""update `tabCustomer Profile` set {assignments},
-			completeness_score = {completeness.score_expression(weights)} where name = %s""",
-		[*keys.as_fields().values(), doc.name],
+		insert_profile_sql(weights),
+		{
+			"now": now_datetime(),
+			"user": frappe.session.user or "Administrator",
+			"customer": doc.name,
+			**keys.as_fields(),
+		},
 	)
 
 

@@ -165,3 +165,20 @@ def test_new_customers_profiles_get_a_score_and_the_nightly_pass_rescored_all():
 	)
 	update_all_scores()
 	assert frappe.db.get_value(PROFILE, customer, "completeness_score") == 20
+
+
+def test_a_new_profiles_score_counts_the_defaults_of_fields_its_insert_leaves_out_as_a_rescore_does():
+	"""The new profile's score is computed in its INSERT: weighted fields it does not set count with their
+	column defaults (here an empty WeChat ID), the others with the values it inserts (a stage of Prospect
+	counts, an empty website does not), exactly as a rescore of the stored row counts them."""
+	from crm_profiles.quality.completeness import update_all_scores, weights
+
+	asked = {"email_id": 40, "lifecycle_stage": 20, "website": 20, "wechat_id": 20}  # WeChat: not inserted
+	frappe.db.set_single_value("CRM Profile Settings", "completeness_weights", json.dumps(asked))
+	assert weights() == asked
+	customer = make_customer(email_id="defaults@acme.example").name
+	stored = frappe.db.get_value(PROFILE, customer, "completeness_score")
+	assert stored == 60  # the email and the stage
+	frappe.db.set_value(PROFILE, customer, "completeness_score", 0, update_modified=False)
+	update_all_scores([customer])
+	assert frappe.db.get_value(PROFILE, customer, "completeness_score") == stored
