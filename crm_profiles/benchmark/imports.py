@@ -112,8 +112,9 @@ def alternating(
 	part = max(n // PARTS, 1)
 	seconds = [0.0, 0.0]
 	for i, side in enumerate(ALTERNATION):
-		seconds[side] += sides[names[side]](i, part)
-		echo(f"{label} {i + 1}/{len(ALTERNATION)} ({names[side]}) done")
+		spent = sides[names[side]](i, part)
+		seconds[side] += spent
+		echo(f"{label} {i + 1}/{len(ALTERNATION)} ({names[side]}): {part / spent:.1f} rows/s")
 	return PARTS * part / seconds[0], PARTS * part / seconds[1]
 
 
