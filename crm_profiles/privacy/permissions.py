@@ -40,15 +40,20 @@ BELONGS_TO = {
 }
 
 
-def require(doctype: str, name: str, ptype: str, denied: str) -> None:
-	"""The document a whitelisted method acts on: a 404 naming it when it does not exist, for every user
-	alike (Administrator too, whom ``has_permission`` lets through without looking), then a 403 with the
-	``denied`` message when the user may not ``ptype`` it. As Frappe's own form answers."""
+def require_exists(doctype: str, name: str) -> None:
+	"""A 404 naming the document when it does not exist, for every user alike (Administrator too, whom
+	``has_permission`` lets through without looking)."""
 	if not frappe.db.exists(doctype, name):
 		frappe.throw(
 			_("{0} {1} not found").format(_(doctype), frappe.bold(name)),
 			frappe.DoesNotExistError,
 		)
+
+
+def require(doctype: str, name: str, ptype: str, denied: str) -> None:
+	"""The document a whitelisted method acts on: a 404 when it does not exist (``require_exists``), then
+	a 403 with the ``denied`` message when the user may not ``ptype`` it. As Frappe's own form answers."""
+	require_exists(doctype, name)
 	if not frappe.has_permission(doctype, ptype, name):
 		frappe.throw(denied, frappe.PermissionError)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from crm_profiles.privacy.permissions import require_exists
 from crm_profiles.utils import args
 
 PROFILE = "Customer Profile"
@@ -28,10 +29,7 @@ def may_read(doc) -> bool:
 def reveal_personal_id(customer: str) -> str | None:
 	"""The decrypted Personal ID of one profile, for the roles that may read it (CRM and System Managers)."""
 	customer = args.name(customer, "customer")
-	if not frappe.db.exists(PROFILE, customer):
-		frappe.throw(
-			_("Customer {0} does not exist.").format(frappe.bold(customer)), frappe.DoesNotExistError
-		)
+	require_exists(PROFILE, customer)
 	doc = frappe.get_doc(PROFILE, customer)
 	if not may_read(doc):
 		frappe.throw(

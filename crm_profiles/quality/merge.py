@@ -18,6 +18,7 @@ from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
 from crm_profiles.analytics import figures
+from crm_profiles.privacy.permissions import require_exists
 from crm_profiles.privacy.sensitive import encrypted_fields
 from crm_profiles.utils import args
 
@@ -49,10 +50,7 @@ def check_merge_permission(source: str, target: str) -> None:
 	if not source or not target or source == target:
 		frappe.throw(_("Choose two different customers to merge."))
 	for name in (source, target):
-		if not frappe.db.exists(CUSTOMER, name):
-			frappe.throw(
-				_("Customer {0} does not exist.").format(frappe.bold(name)), frappe.DoesNotExistError
-			)
+		require_exists(CUSTOMER, name)
 	if not _may_merge(source, target):
 		frappe.throw(_("Not permitted to merge these customers."), frappe.PermissionError)
 

@@ -6,6 +6,7 @@ import json
 import frappe
 from frappe import _
 
+from crm_profiles.privacy.permissions import require
 from crm_profiles.sheets import exporting, reading
 from crm_profiles.sheets import plan as planning
 from crm_profiles.utils import args
@@ -84,10 +85,7 @@ class CustomerSheetImport(AppDocument):
 def _editable(name) -> str:
 	"""The import named ``name``, which the user may write (403 otherwise)."""
 	name = args.name(name, "name")
-	if not frappe.has_permission(IMPORT, "write", name):
-		frappe.throw(_("Not permitted to import customer sheets."), frappe.PermissionError)
-	if not frappe.db.exists(IMPORT, name):
-		frappe.throw(_("{0} {1} not found").format(_(IMPORT), name), frappe.DoesNotExistError)
+	require(IMPORT, name, "write", _("Not permitted to import customer sheets."))
 	return name
 
 
