@@ -6,9 +6,11 @@
   do not allow Data Import; the app's Event capture hook is off for them).
 
 Each import is the desk's: a CSV File, a Data Import document and ``start_import`` (what the background
-job runs), one commit per row. Each side is imported in four parts, the runs alternating (ABBA BAAB:
-off, on, on, off, on, off, off, on) so that the machine's drift, linear or not, hits both sides. Everything
+job runs), one commit per row. Each side is imported in runs that alternate in blocks of ABBA BAAB
+(off, on, on, off, on, off, off, on) so that the machine's drift, linear or not, hits both sides. Everything
 imported is deleted at the end. Benchmark sites only: it commits.
+
+The blocks repeat, each run about PART_ROWS rows (``runs``), so 2,000 rows a side are 16 runs in all.
 """
 
 from __future__ import annotations
@@ -99,23 +101,35 @@ def customer_rows(tag: str, count: int) -> list[list]:
 	]
 
 
-ALTERNATION = (0, 1, 1, 0, 1, 0, 0, 1)  # ABBA BAAB: which side each run is
-PARTS = ALTERNATION.count(0)  # runs per side
+ALTERNATION = (0, 1, 1, 0, 1, 0, 0, 1)  # ABBA BAAB: which side each run of a block is
+PARTS = ALTERNATION.count(0)  # runs per side in one block
+PART_ROWS = 250  # rows per run: the blocks repeat, so that the machine's drift is sampled every few seconds
+
+
+def runs(n: int) -> tuple[int, int]:
+	"""(blocks of ALTERNATION, rows per run) for about n rows per side: runs of about PART_ROWS rows.
+
+	On the 2-core machine the rate of the same import drifts by a third within a minute, and not
+	linearly; one block of four long runs per side left a side's total to two or three of them."""
+	blocks = max(1, round(n / (PARTS * PART_ROWS)))
+	return blocks, max(n // (blocks * PARTS), 1)
 
 
 def alternating(
 	n: int, sides: dict[str, Callable[[int, int], float]], label: str, echo=print
 ) -> tuple[float, float]:
-	"""(rows/s of the first side, of the second): about n rows each, in PARTS runs per side taken in the
-	order of ALTERNATION. A side is called with (run number, rows) and returns its import's seconds."""
+	"""(rows/s of the first side, of the second): about n rows each, in runs taken in the order of
+	ALTERNATION, repeated (``runs``). A side is called with (run number, rows) and returns its import's
+	seconds."""
 	names = list(sides)
-	part = max(n // PARTS, 1)
+	blocks, part = runs(n)
+	order = ALTERNATION * blocks
 	seconds = [0.0, 0.0]
-	for i, side in enumerate(ALTERNATION):
+	for i, side in enumerate(order):
 		spent = sides[names[side]](i, part)
 		seconds[side] += spent
-		echo(f"{label} {i + 1}/{len(ALTERNATION)} ({names[side]}): {part / spent:.1f} rows/s")
-	return PARTS * part / seconds[0], PARTS * part / seconds[1]
+		echo(f"{label} {i + 1}/{len(order)} ({names[side]}): {part / spent:.1f} rows/s")
+	return PARTS * blocks * part / seconds[0], PARTS * blocks * part / seconds[1]
 
 
 def customer_import(n: int, echo=print) -> tuple[float, float]:
@@ -149,7 +163,14 @@ def interaction_import(n: int, customers: list[str], echo=print) -> tuple[float,
 
 	def interactions(i: int, count: int) -> float:
 		rows = [
-			[customers[j % len(customers)], "Call", "Phone", str(when), "Completed", f"{PREFIX} call {j}"]
+			[
+				customers[(i * count + j) % len(customers)],
+				"Call",
+				"Phone",
+				str(when),
+				"Completed",
+				f"{PREFIX} call {j}",
+			]
 			for j in range(count)
 		]
 		return data_import("Customer Interaction", INTERACTION_HEADER, rows, f"interaction{i}")
