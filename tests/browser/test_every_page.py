@@ -186,6 +186,32 @@ def test_profile_form_shows_its_customer_and_tabs(desk, customer):
 	desk.assert_clean("profile engagement tab")
 
 
+SAVED_PROFILE_SECTIONS = (
+	"section_timeline",
+	"section_purchase_history",
+	"section_recommendations",
+	"section_profile_changes",
+)
+
+
+def _hidden_sections(desk) -> dict[str, bool]:
+	return {
+		fieldname: "hide-control"
+		in (desk.page.locator(f'.form-section[data-fieldname="{fieldname}"]').get_attribute("class") or "")
+		for fieldname in SAVED_PROFILE_SECTIONS
+	}
+
+
+def test_a_new_profile_leaves_out_the_sections_only_a_saved_one_fills(desk, customer):
+	# The timeline, purchase history, recommendations and tier history are drawn from a saved profile:
+	# on a new one they would be headings over nothing.
+	desk.open(desk_url("customer-profile/new"), ".form-layout [data-fieldname]")
+	assert _hidden_sections(desk) == dict.fromkeys(SAVED_PROFILE_SECTIONS, True)
+	desk.assert_clean("new profile")
+	desk.open(desk_url(f"customer-profile/{urllib.parse.quote(customer)}"), ".crm-log-interaction")
+	assert _hidden_sections(desk) == dict.fromkeys(SAVED_PROFILE_SECTIONS, False)
+
+
 @pytest.mark.parametrize("report", REPORTS)
 def test_report_runs(desk, report):
 	# The report ran: its table (possibly empty) or its message (e.g. a filter to set) is on screen.
