@@ -13,7 +13,12 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 @click.option("--customers", type=int, help="Override the number of customers")
 @click.option("--orders", type=int, help="Override the number of submitted Sales Orders")
 @click.option("--sample", type=int, default=1000, help="Customers in the naive loop's sample")
-@click.option("--rounds", type=int, default=60, help="Sales Orders submitted with and without our hooks")
+@click.option(
+	"--rounds",
+	type=click.IntRange(1, 10_000),
+	default=200,
+	help="Sales Orders submitted with and without our hooks, for typical and for the heaviest customers",
+)
 @click.option("--reseed", is_flag=True, help="Delete the seeded data and seed again")
 @click.option("--skip-slow", is_flag=True, help="Skip ERPNext's Customer Acquisition and Loyalty report")
 @click.option(
@@ -29,7 +34,12 @@ SIZES = {"default": (20_000, 200_000), "large": (100_000, 1_000_000)}
 	default=600,
 	help="Seconds after which ERPNext's reports are stopped (printed as > N)",
 )
-@click.option("--import-rows", type=int, default=2000, help="Rows per Data Import measurement (e.g. 10000)")
+@click.option(
+	"--import-rows",
+	type=click.IntRange(1, 1_000_000),
+	default=4000,
+	help="Rows per side of each Data Import measurement (e.g. 10000)",
+)
 @click.option("--sheet-rows", type=int, default=10_000, help="Rows of the customer sheet measurement")
 @pass_context
 def crm_profiles_benchmark(

@@ -209,7 +209,7 @@ def clear() -> None:
 	frappe.db.commit()
 
 
-def run(n: int = 2000, echo=print) -> list[tuple]:
+def run(n: int = 4000, echo=print) -> list[tuple]:
 	before = frappe.db.count("Customer")
 	echo(f"import dataset: {before} customers, {frappe.db.count('Customer Profile')} profiles before")
 	clear()

@@ -275,7 +275,7 @@ def submit_times(company: str, rounds: int, heaviest: bool = False) -> tuple[flo
 def run(
 	company: str,
 	sample: int = 1000,
-	rounds: int = 60,
+	rounds: int = 200,
 	skip_slow: bool = False,
 	time_box: float = 600,
 	echo=print,
