@@ -129,7 +129,8 @@ def alternating(
 		spent = sides[names[side]](i, part)
 		seconds[side] += spent
 		echo(f"{label} {i + 1}/{len(order)} ({names[side]}): {part / spent:.1f} rows/s")
-	return PARTS * blocks * part / seconds[0], PARTS * blocks * part / seconds[1]
+	rows = PARTS * blocks * part
+	return rows / seconds[0], rows / seconds[1]
 
 
 def customer_import(n: int, echo=print) -> tuple[float, float]:
@@ -209,7 +210,7 @@ def clear() -> None:
 	frappe.db.commit()
 
 
-def run(n: int = 4000, echo=print) -> list[tuple]:
+def run(n: int, echo=print) -> list[tuple]:
 	before = frappe.db.count("Customer")
 	echo(f"import dataset: {before} customers, {frappe.db.count('Customer Profile')} profiles before")
 	clear()

@@ -274,8 +274,9 @@ def submit_times(company: str, rounds: int, heaviest: bool = False) -> tuple[flo
 
 def run(
 	company: str,
-	sample: int = 1000,
-	rounds: int = 200,
+	*,
+	sample: int,
+	rounds: int,  # the command's options are the one place that sets these
 	skip_slow: bool = False,
 	time_box: float = 600,
 	echo=print,
