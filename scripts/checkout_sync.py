@@ -51,7 +51,16 @@ def sync_checkout(bench: Path, python: str, repo: Path = REPO) -> list[str]:
 		cwd="/",
 	)
 	if probe.returncode != 0 or Path(probe.stdout.strip()) != (target / APP).resolve():
-		subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(target)], check=True)
+		# pip's own output (the build backend's notes on an editable install) is shown only on failure.
+		installed = subprocess.run(
+			[python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(target)],
+			capture_output=True,
+			text=True,
+		)
+		if installed.returncode != 0:
+			raise SystemExit(
+				f"pip install -e {target} failed:\n{installed.stdout[-3000:]}\n{installed.stderr[-5000:]}"
+			)
 		changes.append("installed crm_profiles into the bench's Python")
 	apps_txt = bench / "sites" / "apps.txt"
 	apps = apps_txt.read_text().split()
