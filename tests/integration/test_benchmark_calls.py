@@ -104,3 +104,30 @@ def test_every_column_of_the_import_benchmark_maps_to_a_field(doctype, header):
 
 	labels = {df.label for df in frappe.get_meta(doctype).fields}
 	assert set(getattr(imports, header)) <= labels
+
+
+def test_the_submit_measurement_alternates_its_sides_and_times_our_order_hook():
+	"""Neither side of the submit measurement always goes first, the "on" side runs our order hook
+	through the timing wrapper (which still updates the profile), and the "off" side runs none of ours."""
+	assert [run.sides_of_round(i) for i in range(4)] == [
+		("on", "off"),
+		("off", "on"),
+		("on", "off"),
+		("off", "on"),
+	]
+	on, off = run.hook_maps()
+	assert run.TIMED_ORDER_HOOK in on["Sales Order"]["on_submit"]
+	assert run.ORDER_HOOK not in on["Sales Order"]["on_submit"]
+	assert not any(h.startswith("crm_profiles.analytics") for hs in off["Sales Order"].values() for h in hs)
+
+	customer = make_customer().name
+	run.HOOK_TIMES.clear()
+	try:
+		frappe.local.doc_events_hooks = on
+		make_order(customer, frappe.utils.nowdate(), 100)
+		frappe.local.doc_events_hooks = off
+		make_order(customer, frappe.utils.nowdate(), 50)
+	finally:
+		frappe.local.doc_events_hooks = None
+	assert len(run.HOOK_TIMES) == 1 and run.HOOK_TIMES[0] > 0
+	assert frappe.db.get_value("Customer Profile", customer, ["order_count", "lifetime_value"]) == (1, 100)
