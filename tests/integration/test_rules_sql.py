@@ -251,8 +251,18 @@ def test_cut_points_in_sql_equal_the_pure_quintiles():
 def test_the_cut_points_are_read_from_an_index_alone():
 	"""EXPLAIN of each statement ``cut_points`` runs as the refresh calls it: the profile table is read
 	through the cut-point index and nothing else ("Using index": no profile row is read)."""
+	from support.factories import make_customer
+
 	from crm_profiles.crm_profiles.doctype.customer_profile.customer_profile import CUT_POINTS_INDEX
 
+	# Buyers of its own (rolled back): with none on the site, cut_points stops after its first read.
+	for count in (1, 2, 5):
+		frappe.db.set_value(
+			"Customer Profile",
+			make_customer().name,
+			{"order_count": count, "lifetime_value": 10 * count, "last_order_date": date.today()},
+			update_modified=False,
+		)
 	index = frappe.db.get_index_name(list(CUT_POINTS_INDEX))
 	assert frappe.db.has_index("tabCustomer Profile", index)
 	with statements_sent() as sent:
