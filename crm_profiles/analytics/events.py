@@ -3,8 +3,8 @@
 Fields the engine owns are kept on every write by ``crm_profiles.utils.document.AppDocument``.
 
 A submitted order is added to its customer's figures inside the submit's transaction
-(``figures.add_order``): one locking read of the profile row and the order, the new figures, tier, stage
-and scores computed in memory, one single-row UPDATE. That is exact when the profile's stored figures
+(``figures.add_submitted_order``): one read of the settings and, locked, the profile row and the order;
+the new figures, tier, stage and scores computed in memory; one single-row UPDATE. That is exact when the profile's stored figures
 were computed against today's basis (the nightly refresh or an earlier recompute wrote them today, with
 the same settings): sums and counts just grow by one order. Concurrent submits for one customer
 serialise on the profile row, and each adds its order to figures that hold every other committed order.
@@ -29,14 +29,15 @@ def on_order_event(doc, method=None) -> None:
 	"""Sales Order / Sales Invoice on_submit and on_cancel."""
 	if not doc.get("customer") or frappe.flags.get("crm_profiles_defer_figures"):
 		return  # demo seeding runs one full refresh at the end instead
-	config = figures.load_config()
-	if config.source != doc.doctype:
+	if method == "on_submit":
+		config, added = figures.add_submitted_order(doc.doctype, doc.name, doc.customer)
+	else:
+		config, added = figures.load_config(), False
+	if added or config.source != doc.doctype:
 		return
 	if not config.update_on_events:
 		# Left to the nightly refresh: no later order may be added to these figures meanwhile.
 		figures.forget_basis(doc.customer)
-		return
-	if method == "on_submit" and figures.add_order(doc.doctype, doc.name, doc.customer, config):
 		return
 	schedule_recompute(doc.customer, doc.doctype)
 

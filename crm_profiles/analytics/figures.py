@@ -99,20 +99,27 @@ def _int(value, default: int) -> int:
 
 # Settings, tier rules, companies and the default company in one round trip: the recompute of one
 # customer runs after every order submit, where each extra statement is a measurable share of its cost.
-CONFIG_SQL = """select
+CONFIG_PARTS = """
 	(select json_objectagg(field, value) from `tabSingles` where doctype = %(settings)s) as settings,
 	(select json_arrayagg(json_array(name, `rank`, min_window_value, min_order_count, min_tenure_months,
 		max_days_since_last_order, is_loyal)) from `tabCustomer Tier`) as tiers,
 	(select json_objectagg(name, default_currency) from `tabCompany`) as companies,
 	(select defvalue from `tabDefaultValue` where parent = '__default' and defkey = 'company'
 		order by creation limit 1) as default_company"""
+CONFIG_SQL = f"select {CONFIG_PARTS}"
 
 
 def load_config() -> Config:
 	"""Settings, tier rules and the RFM cut points in force, read once per run."""
 	# One plain query (values as text; get_singles_dict's typing per field costs more than the whole
 	# recompute of a customer); no cache that could outlive a rollback.
-	settings, tier_rows, companies, default_company = frappe.db.sql(CONFIG_SQL, {"settings": SETTINGS})[0]
+	return config_from(*frappe.db.sql(CONFIG_SQL, {"settings": SETTINGS})[0])
+
+
+def config_from(
+	settings: str | None, tier_rows: str | None, companies: str | None, default_company
+) -> Config:
+	"""The Config from ``CONFIG_PARTS``' four values (JSON text, as the database returns them)."""
 	s = json.loads(settings or "{}")
 	g = s.get
 	mode = g("rfm_mode") or "Quintiles"
@@ -165,7 +172,7 @@ def basis(config: Config, today: date) -> str:
 	"""What a profile's stored figures were computed against: the settings that choose and value the
 	orders (saved when), the companies and rates, and the trailing window's start. A profile written by
 	a full refresh or an exact recompute carries it; an order submitted for a profile whose basis is
-	today's is added to its figures (``add_order``) instead of recomputing them from every order."""
+	today's is added to its figures (``add_submitted_order``) instead of recomputing them from every order."""
 	parts = (
 		config.version,
 		config.source,
@@ -928,7 +935,7 @@ def recompute_customer(
 	order whatever the transaction's snapshot. The order-event path passes False and runs in a READ
 	COMMITTED transaction instead: its plain read, made after the lock is held, sees every committed
 	order and never waits for an order that another submit has not committed yet (that submit waits for
-	this lock in ``add_order``, so waiting for its order would be a deadlock). Recomputes of one customer
+	this lock in ``add_submitted_order``, so waiting for its order would be a deadlock). Recomputes of one customer
 	serialise on the profile row, and the last reads every order. Scores use the cut points of the last
 	full refresh (or the fixed thresholds).
 	"""
@@ -971,12 +978,15 @@ def _write_one(config: Config, today: date, row: dict, old_tier, old_stage) -> d
 	return row
 
 
-# The profile's stored figures and the submitted order's date, value and company, locking the profile.
-ADD_ORDER_SQL = """select p.name, p.`{basis}` as basis, p.tier as old_tier, p.tier_locked,
+# The settings (``CONFIG_PARTS``) and, locked, the profile's stored figures with the submitted order's
+# date, values and company: one round trip. A locking read does not lock the rows of its subqueries, so
+# the settings, tiers and companies stay unlocked, as in ``load_config``.
+ORDER_EVENT_SQL = f"""select {CONFIG_PARTS},
+	p.name, p.`{{basis}}` as basis, p.tier as old_tier, p.tier_locked,
 	p.lifecycle_stage as old_stage, p.first_order_date, p.last_order_date, p.order_count, p.lifetime_value,
-	p.window_order_count, p.window_value, o.docstatus as order_docstatus, o.`{date}` as order_date,
-	o.`{value}` as order_value, o.company as order_company
-	from `tabCustomer Profile` p join {table} o on o.name = %(order)s
+	p.window_order_count, p.window_value, o.docstatus as order_docstatus, o.`{{date}}` as order_date,
+	{", ".join(f"o.`{v}`" for v in VALUE_FIELDS.values())}, o.company as order_company
+	from `tabCustomer Profile` p join {{table}} o on o.name = %(order)s
 	where p.name = %(customer)s for update"""
 
 
@@ -992,28 +1002,38 @@ def counts_for(config: Config, company: str | None) -> bool:
 	return company not in config.left_out
 
 
-def add_order(doctype: str, order: str, customer: str, config: Config, today: date | None = None) -> bool:
-	"""Add one just-submitted order to its customer's figures, inside the submit's transaction; True if
-	done. False when only a recompute from every order is exact: the profile's basis is not today's (no
-	refresh or recompute since the window, the settings or the companies changed), the source counts
-	returns, or orders are converted from other currencies.
+def add_submitted_order(
+	doctype: str, order: str, customer: str, today: date | None = None
+) -> tuple[Config, bool]:
+	"""The settings in force, and whether the just-submitted order was added to its customer's figures
+	inside the submit's transaction. Not added when the profiles do not follow this doctype's events, or
+	when only a recompute from every order is exact: the profile's basis is not today's (no refresh or
+	recompute since the window, the settings or the companies changed), the source counts returns, or
+	orders are converted from other currencies.
 
-	The profile row is locked (a locking read sees the latest committed figures, whatever the snapshot),
-	so concurrent submits for one customer add their orders one after another, each to figures that hold
-	every other committed order. The sums are exact decimals, the average is ``average``, and the tier,
-	stage and scores come from the pure rules that ``test_rules_sql`` proves equal to the refresh's SQL.
+	The settings and the profile row are read in one statement, the profile locked (a locking read sees
+	the latest committed figures, whatever the snapshot), so concurrent submits for one customer add
+	their orders one after another, each to figures that hold every other committed order. The sums are
+	exact decimals, the average is ``average``, and the tier, stage and scores come from the pure rules
+	that ``test_rules_sql`` proves equal to the refresh's SQL.
 	"""
 	today = today or getdate()
-	src = SOURCES[config.source]
-	if doctype != config.source or src["counts"] or (not config.company and config.rates_differ):
-		return False
-	sql = ADD_ORDER_SQL.format(
-		basis=BASIS_FIELD, date=src["date"], value=config.value_field, table=src["table"]
-	)
-	rows = frappe.db.sql(sql, {"order": order, "customer": customer}, as_dict=True)
-	if not rows or rows[0].basis != basis(config, today) or rows[0].order_docstatus != 1:
-		return False
+	src = SOURCES[doctype]
+	sql = ORDER_EVENT_SQL.format(basis=BASIS_FIELD, date=src["date"], table=src["table"])
+	rows = frappe.db.sql(sql, {"order": order, "customer": customer, "settings": SETTINGS}, as_dict=True)
+	if not rows:  # no profile (or no such order): the recompute's path decides
+		return load_config(), False
 	p = rows[0]
+	config = config_from(p.settings, p.tiers, p.companies, p.default_company)
+	if (
+		not config.update_on_events
+		or doctype != config.source
+		or src["counts"]
+		or (not config.company and config.rates_differ)
+		or p.basis != basis(config, today)
+		or p.order_docstatus != 1
+	):
+		return config, False
 	count = int(p.order_count or 0)
 	agg = frappe._dict(
 		order_count=count,
@@ -1024,7 +1044,7 @@ def add_order(doctype: str, order: str, customer: str, config: Config, today: da
 		window_value=_money(p.window_value),
 	)
 	if counts_for(config, p.order_company):
-		day, value = getdate(p.order_date), _money(p.order_value)
+		day, value = getdate(p.order_date), _money(p[config.value_field])
 		agg.first_order_date = min(agg.first_order_date or day, day)
 		agg.last_order_date = max(agg.last_order_date or day, day)
 		agg.order_count += 1
@@ -1042,7 +1062,7 @@ def add_order(doctype: str, order: str, customer: str, config: Config, today: da
 	)
 	row.update(recency_score=r, frequency_score=f, monetary_score=m, rfm_segment=rfm.segment(r, f, m) or None)
 	_write_one(config, today, row, p.old_tier, p.old_stage)
-	return True
+	return config, True
 
 
 def complete(cuts: dict) -> bool:

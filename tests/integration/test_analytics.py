@@ -601,6 +601,38 @@ def test_a_submit_adds_its_order_to_figures_of_todays_basis_exactly(monkeypatch)
 	assert {c: changes(c, "Tier") for c in buyers} == tiers_logged
 
 
+def test_an_added_order_reads_the_settings_and_the_locked_profile_in_one_statement():
+	"""The submit's own cost: one statement reads the settings and locks the profile (and the order),
+	one UPDATE writes the profile. The order is submitted with our hooks off, then added by hand."""
+	from support.queries import statements_sent
+
+	from crm_profiles.benchmark.run import hook_maps
+
+	customer = make_customer().name
+	make_order(customer, add_days(getdate(), -3), 100)
+	full_refresh()
+	_on, off = hook_maps()
+	try:
+		frappe.local.doc_events_hooks = off
+		order = make_order(customer, getdate(), 50)
+	finally:
+		frappe.local.doc_events_hooks = None
+	assert profile(customer, ("order_count",)) == {"order_count": 1}
+
+	with statements_sent() as sent:
+		config, added = figures.add_submitted_order("Sales Order", order.name, customer)
+	assert added and config.source == "Sales Order"
+	settings_reads = [str(q) for q, _v in sent if "`tabSingles`" in str(q)]
+	assert len(settings_reads) == 1
+	assert "`tabCustomer Profile`" in settings_reads[0] and "for update" in settings_reads[0]
+	writes = [q for q, _v in sent if str(q).lstrip().lower().startswith("update `tabcustomer profile`")]
+	assert len(writes) == 1
+	assert profile(customer, ("order_count", "lifetime_value")) == {
+		"order_count": 2,
+		"lifetime_value": Decimal(150),
+	}
+
+
 def test_a_profile_whose_basis_is_not_todays_is_recomputed_from_every_order():
 	customer = make_customer().name
 	make_order(customer, add_days(getdate(), -100), 100)
