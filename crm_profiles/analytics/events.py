@@ -4,8 +4,8 @@ Fields the engine owns are kept on every write by ``crm_profiles.utils.document.
 
 A submitted order is added to its customer's figures inside the submit's transaction
 (``figures.add_submitted_order``): one read of the settings and, locked, the profile row and the order;
-the new figures, tier, stage and scores computed in memory; one single-row UPDATE. That is exact when the profile's stored figures
-were computed against today's basis (the nightly refresh or an earlier recompute wrote them today, with
+the new figures, tier, stage and scores computed in memory; one single-row UPDATE. That is exact when the
+profile's stored figures were computed against today's basis (the nightly refresh or an earlier recompute wrote them today, with
 the same settings): sums and counts just grow by one order. Concurrent submits for one customer
 serialise on the profile row, and each adds its order to figures that hold every other committed order.
 
@@ -42,11 +42,6 @@ def on_order_event(doc, method=None) -> None:
 	schedule_recompute(doc.customer, doc.doctype)
 
 
-def follows(config: figures.Config, source: str) -> bool:
-	"""Whether the profiles follow this document's events: updates on, and it is the figures' source."""
-	return config.update_on_events and config.source == source
-
-
 def schedule_recompute(customer: str, source: str = "Sales Order") -> None:
 	# The settings are read after the commit, with the rest of the configuration in one query, rather
 	# than inside the submit's transaction.
@@ -63,7 +58,7 @@ def schedule_recompute(customer: str, source: str = "Sales Order") -> None:
 def recompute_if_followed(customer: str, source: str, lock_orders: bool = True) -> bool:
 	"""Recompute the customer's profile when the profiles follow ``source``'s events; True if it did."""
 	config = figures.load_config()
-	if not follows(config, source):
+	if not figures.follows(config, source):
 		return False
 	figures.recompute_customer(customer, config, lock_orders=lock_orders)
 	return True

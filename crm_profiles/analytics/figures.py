@@ -172,7 +172,8 @@ def basis(config: Config, today: date) -> str:
 	"""What a profile's stored figures were computed against: the settings that choose and value the
 	orders (saved when), the companies and rates, and the trailing window's start. A profile written by
 	a full refresh or an exact recompute carries it; an order submitted for a profile whose basis is
-	today's is added to its figures (``add_submitted_order``) instead of recomputing them from every order."""
+	today's is added to its figures (``add_submitted_order``) instead of recomputing them from every
+	order."""
 	parts = (
 		config.version,
 		config.source,
@@ -935,8 +936,8 @@ def recompute_customer(
 	order whatever the transaction's snapshot. The order-event path passes False and runs in a READ
 	COMMITTED transaction instead: its plain read, made after the lock is held, sees every committed
 	order and never waits for an order that another submit has not committed yet (that submit waits for
-	this lock in ``add_submitted_order``, so waiting for its order would be a deadlock). Recomputes of one customer
-	serialise on the profile row, and the last reads every order. Scores use the cut points of the last
+	this lock in ``add_submitted_order``, so waiting for its order would be a deadlock). Recomputes of one
+	customer serialise on the profile row, and the last reads every order. Scores use the cut points of the last
 	full refresh (or the fixed thresholds).
 	"""
 	config = config or load_config()
@@ -995,6 +996,11 @@ def forget_basis(customer: str) -> None:
 	frappe.db.sql(f"update `tab{PROFILE}` set `{BASIS_FIELD}` = null where name = %s", customer)
 
 
+def follows(config: Config, source: str) -> bool:
+	"""Whether the profiles follow this document's events: updates on, and it is the figures' source."""
+	return config.update_on_events and config.source == source
+
+
 def counts_for(config: Config, company: str | None) -> bool:
 	"""Whether an order of ``company`` is one of the figures' orders (``aggregate_sql``'s company filter)."""
 	if config.company:
@@ -1026,8 +1032,7 @@ def add_submitted_order(
 	p = rows[0]
 	config = config_from(p.settings, p.tiers, p.companies, p.default_company)
 	if (
-		not config.update_on_events
-		or doctype != config.source
+		not follows(config, doctype)
 		or src["counts"]
 		or (not config.company and config.rates_differ)
 		or p.basis != basis(config, today)

@@ -288,7 +288,8 @@ def submit_times(company: str, rounds: int, heaviest: bool = False) -> tuple[flo
 		pluck=True,
 	)
 	item = frappe.db.get_value("Item", {"item_code": ("like", "_Bench Item%")})
-	maps = dict(zip(("on", "off"), hook_maps(), strict=True))
+	on, off = hook_maps()
+	maps = {"on": on, "off": off}
 	spent: dict[str, list[float]] = {"on": [], "off": []}
 	try:
 		frappe.local.doc_events_hooks = maps["on"]
